@@ -1,0 +1,110 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The ONE place AWS SDK clients are built (DESIGN.md §3). Every handler gets its clients here, so the same code
+ * runs on Lambda (no endpoint), on the embedded emulator (moto_server) and in tests: an endpoint override points
+ * a service elsewhere, per service when needed (the local service fills moto's Lambda and Step Functions gaps).
+ */
+export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn';
+
+export interface AwsSettings {
+  readonly region: string;
+  /** Endpoint for every service (e.g. the emulator); undefined on AWS. */
+  readonly endpoint?: string;
+  /** Per-service endpoints, taking precedence over `endpoint`. */
+  readonly serviceEndpoints?: Partial<Record<AwsService, string>>;
+  readonly maxAttempts?: number;
+  /** Static credentials, for the emulator only. On AWS the default provider chain is used. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Env names follow the SDK's own convention: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. */
+const SERVICE_ENV: Record<AwsService, string> = {
+  s3: 'AWS_ENDPOINT_URL_S3',
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  kms: 'AWS_ENDPOINT_URL_KMS',
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
+  sfn: 'AWS_ENDPOINT_URL_SFN',
+};
+
+export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
+  const serviceEndpoints: Partial<Record<AwsService, string>> = {};
+  for (const [service, name] of Object.entries(SERVICE_ENV) as [AwsService, string][]) {
+    const value = env[name];
+    if (value) serviceEndpoints[service] = value;
+  }
+  const maxAttempts = env.AWS_MAX_ATTEMPTS ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    serviceEndpoints,
+    ...(maxAttempts !== undefined && Number.isFinite(maxAttempts) ? { maxAttempts } : {}),
+  };
+}
+
+function endpointFor(settings: AwsSettings, service: AwsService): string | undefined {
+  return settings.serviceEndpoints?.[service] ?? settings.endpoint;
+}
+
+function baseConfig(settings: AwsSettings, service: AwsService) {
+  const endpoint = endpointFor(settings, service);
+  return {
+    region: settings.region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  };
+}
+
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly secretsManager: SecretsManagerClient;
+  readonly kms: KMSClient;
+  readonly lambda: LambdaClient;
+  readonly sfn: SFNClient;
+}
+
+/** Clients are created on first use and reused for the life of the container. */
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const cache = new Map<AwsService, unknown>();
+  const lazy = <T>(service: AwsService, build: () => T): T => {
+    if (!cache.has(service)) cache.set(service, build());
+    return cache.get(service) as T;
+  };
+  return {
+    get s3() {
+      return lazy('s3', () => {
+        const config = baseConfig(settings, 's3');
+        // The emulator serves buckets by path, not by virtual host.
+        return new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
+      });
+    },
+    get dynamodb() {
+      return lazy('dynamodb', () =>
+        DynamoDBDocumentClient.from(new DynamoDBClient(baseConfig(settings, 'dynamodb')), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+      );
+    },
+    get secretsManager() {
+      return lazy('secretsmanager', () => new SecretsManagerClient(baseConfig(settings, 'secretsmanager')));
+    },
+    get kms() {
+      return lazy('kms', () => new KMSClient(baseConfig(settings, 'kms')));
+    },
+    get lambda() {
+      return lazy('lambda', () => new LambdaClient(baseConfig(settings, 'lambda')));
+    },
+    get sfn() {
+      return lazy('sfn', () => new SFNClient(baseConfig(settings, 'sfn')));
+    },
+  };
+}

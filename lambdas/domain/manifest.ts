@@ -1,0 +1,63 @@
+import type { BackupTrigger, Compression, DumpFormat } from './backup';
+import type { DatabaseEngine } from './source';
+
+/**
+ * The manifest is written next to the data, last, and never rewritten. It carries everything needed to
+ * understand and restore the backup without the catalog (the catalog can be rebuilt from manifests), and
+ * nothing secret. Bump MANIFEST_SCHEMA_VERSION on any incompatible change and keep readers for old ones.
+ */
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export interface ManifestTable {
+  /** PostgreSQL schema; absent for MySQL. */
+  readonly schema?: string;
+  readonly name: string;
+  /** Rows written to the dump for this table, when the engine lets Strongbox count them. */
+  readonly rows?: number;
+}
+
+export interface DumpManifest {
+  readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
+  readonly kind: 'dump';
+  readonly backupId: string;
+  readonly tenantId: string;
+  readonly trigger: BackupTrigger;
+  readonly source: {
+    readonly id: string;
+    readonly name: string;
+    readonly engine: DatabaseEngine;
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly username: string;
+  };
+  readonly engine: { readonly name: DatabaseEngine; readonly serverVersion: string };
+  readonly tool: { readonly name: string; readonly version: string; readonly options: readonly string[] };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly format: DumpFormat;
+  readonly object: {
+    readonly key: string;
+    readonly versionId?: string;
+    readonly compression: Compression;
+    readonly rawBytes: number;
+    readonly storedBytes: number;
+    readonly sha256: string;
+    readonly partCount: number;
+    readonly partSize: number;
+  };
+  readonly tables: readonly ManifestTable[];
+}
+
+export function qualifiedTableName(table: Pick<ManifestTable, 'schema' | 'name'>): string {
+  return table.schema === undefined ? table.name : `${table.schema}.${table.name}`;
+}
+
+export function totalRows(tables: readonly ManifestTable[]): number | undefined {
+  let total = 0;
+  for (const table of tables) {
+    if (table.rows === undefined) return undefined;
+    total += table.rows;
+  }
+  return total;
+}

@@ -1,0 +1,31 @@
+import type { Compression, DumpFormat } from './backup';
+
+/** Vault keys (DESIGN.md §4). Every key starts with the tenant prefix; nothing is stored outside it. */
+export function tenantPrefix(tenantId: string): string {
+  return `tenants/${tenantId}/`;
+}
+
+export function backupPrefix(tenantId: string, sourceId: string, backupId: string): string {
+  return `${tenantPrefix(tenantId)}sources/${sourceId}/${backupId}/`;
+}
+
+const EXTENSIONS: Record<DumpFormat, string> = { 'pg-custom': 'dump', 'mysql-sql': 'sql' };
+const COMPRESSION_EXTENSIONS: Record<Compression, string> = { zstd: 'zst' };
+
+export function dataKey(
+  tenantId: string,
+  sourceId: string,
+  backupId: string,
+  format: DumpFormat,
+  compression: Compression,
+): string {
+  return `${backupPrefix(tenantId, sourceId, backupId)}data.${EXTENSIONS[format]}.${COMPRESSION_EXTENSIONS[compression]}`;
+}
+
+export function manifestKey(tenantId: string, sourceId: string, backupId: string): string {
+  return `${backupPrefix(tenantId, sourceId, backupId)}manifest.json`;
+}
+
+export function downloadFileName(backupId: string, format: DumpFormat, compression: Compression): string {
+  return `${backupId}.${EXTENSIONS[format]}.${COMPRESSION_EXTENSIONS[compression]}`;
+}

@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+export interface VaultObjectInfo {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly bytes: number;
+  /** Number of multipart parts the object was assembled from (1 for a single PUT). */
+  readonly partCount: number;
+}
+
+export interface VaultUpload {
+  /** Resolves when the object is complete in the vault; rejects (and aborts the multipart upload) on error. */
+  readonly done: Promise<VaultObjectInfo>;
+  /** Aborts the multipart upload; nothing is left behind. Safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+export interface VaultReadable {
+  readonly body: Readable;
+  readonly versionId?: string;
+  readonly bytes: number;
+}
+
+/** The encrypted, versioned object store that holds dumps and manifests (S3 in AWS and on the emulator). */
+export interface Vault {
+  upload(key: string, body: Readable, options: { partSize: number; contentType: string }): VaultUpload;
+  /** Create-only: refuses to overwrite an existing object (manifests are written once). */
+  putJsonOnce(key: string, json: string): Promise<{ versionId?: string }>;
+  getText(key: string, versionId?: string): Promise<string>;
+  open(key: string, versionId?: string): Promise<VaultReadable>;
+  head(key: string): Promise<VaultObjectInfo | undefined>;
+  /** Deletes every version of the key (used to clean up what a failed backup left). */
+  removeAllVersions(key: string): Promise<void>;
+  presignDownload(
+    key: string,
+    options: { expiresInSeconds: number; fileName: string; versionId?: string },
+  ): Promise<string>;
+}

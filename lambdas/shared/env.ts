@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Typed configuration of every function, parsed once at cold start. infra/ sets these variables (the names are
+ * the contract between infra/constructs and the handlers); local mode and tests set the same names.
+ */
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+
+const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+export const runtimeEnvSchema = z.object({
+  STRONGBOX_STAGE: z.string().default('local'),
+  STRONGBOX_TABLE_NAME: z.string().min(1),
+  STRONGBOX_VAULT_BUCKET: z.string().min(1),
+  /** KMS key for vault objects (SSE-KMS) and source secrets. */
+  STRONGBOX_DATA_KEY_ARN: z.string().min(1),
+  STRONGBOX_SECRET_PREFIX: z.string().default('strongbox/'),
+  /** Name or ARN of the dump worker function (the API starts it asynchronously). */
+  STRONGBOX_DUMP_FUNCTION: z.string().optional(),
+  STRONGBOX_RESTORE_STATE_MACHINE_ARN: z.string().optional(),
+  /** Local mode only: lets sources live on 127.0.0.1. Never set in a deployed stage. */
+  STRONGBOX_ALLOW_LOOPBACK_SOURCES: flag,
+  /** CIDR blocks of private networks sources may live in (e.g. the VPC of tenant databases). */
+  STRONGBOX_ALLOWED_SOURCE_CIDRS: csv,
+  STRONGBOX_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+});
+
+export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+export const authEnvSchema = z.object({
+  /** Expected `iss` of tenant tokens. */
+  STRONGBOX_JWT_ISSUER: z.string().min(1),
+  STRONGBOX_JWT_AUDIENCE: z.string().min(1),
+  /** JWKS document URL of the issuer (Cognito: https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json). */
+  STRONGBOX_JWKS_URL: z.string().url(),
+});
+
+export type AuthEnv = z.infer<typeof authEnvSchema>;
+
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: Readonly<Record<string, string | undefined>>,
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid function configuration: ${problems}`);
+  }
+  return result.data;
+}
