@@ -50,8 +50,11 @@ export interface DumpWriter {
 
 export interface LoadRequest {
   readonly connection: DatabaseConnection;
-  /** The compressed object as stored in the vault. */
-  readonly body: Readable;
+  /**
+   * Opens the compressed object as stored in the vault (pinned to the version that was verified). A loader may
+   * open it more than once: e.g. first to read the PostgreSQL table of contents for a subset, then to load.
+   */
+  open(): Promise<Readable>;
   readonly tables: readonly string[];
   readonly schemas: readonly string[];
   /** SHA-256 the stored bytes must have; the load fails (ChecksumMismatchError) if they differ. */

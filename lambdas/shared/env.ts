@@ -28,6 +28,8 @@ export const runtimeEnvSchema = z.object({
   STRONGBOX_SECRET_PREFIX: z.string().default('strongbox/'),
   /** Name or ARN of the dump worker function (the API starts it asynchronously). */
   STRONGBOX_DUMP_FUNCTION: z.string().optional(),
+  /** Name or ARN of the verify job function (the API starts it asynchronously). */
+  STRONGBOX_VERIFY_FUNCTION: z.string().optional(),
   STRONGBOX_RESTORE_STATE_MACHINE_ARN: z.string().optional(),
   /** Local mode only: lets sources live on 127.0.0.1. Never set in a deployed stage. */
   STRONGBOX_ALLOW_LOOPBACK_SOURCES: flag,

@@ -1,0 +1,4 @@
+// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
+export const handler = async (): Promise<never> => {
+  throw new Error('workflows/restore-complete is not implemented yet');
+};
