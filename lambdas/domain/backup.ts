@@ -8,6 +8,9 @@ export type BackupTrigger = (typeof BACKUP_TRIGGERS)[number];
 export type Compression = 'zstd';
 export type DumpFormat = 'pg-custom' | 'mysql-sql';
 
+export const DUMP_FORMATS: Record<DatabaseEngine, DumpFormat> = { postgres: 'pg-custom', mysql: 'mysql-sql' };
+export const DEFAULT_COMPRESSION: Compression = 'zstd';
+
 export interface StoredObject {
   readonly key: string;
   readonly versionId?: string;

@@ -157,3 +157,38 @@ export class RestoreCheckFailedError extends StrongboxError {
 export function isStrongboxError(error: unknown): error is StrongboxError {
   return error instanceof StrongboxError;
 }
+
+/** A dependency Strongbox needs (worker start, workflow start) is not available right now; retry later. */
+export class ServiceUnavailableError extends StrongboxError {
+  override readonly name = 'ServiceUnavailableError';
+  readonly kind = 'unavailable';
+  readonly code = 'service_unavailable';
+}
+
+/**
+ * Codes by error name, for places that see only the name (a Step Functions Catch hands over `Error` and `Cause`).
+ * Names outside Strongbox (States.Timeout, Lambda.Unknown…) map to `fallback`.
+ */
+const CODES_BY_NAME: Readonly<Record<string, string>> = {
+  ValidationError: 'validation_failed',
+  UnauthenticatedError: 'unauthenticated',
+  ForbiddenError: 'forbidden',
+  NotFoundError: 'not_found',
+  ConflictError: 'conflict',
+  StaleStateError: 'stale_state',
+  TooManyRequestsError: 'too_many_requests',
+  ForbiddenHostError: 'forbidden_host',
+  DumpFailedError: 'dump_failed',
+  VaultError: 'vault_error',
+  ChecksumMismatchError: 'checksum_mismatch',
+  BackupNotRestorableError: 'backup_not_restorable',
+  RestoreTargetExistsError: 'restore_target_exists',
+  RestoreFailedError: 'restore_failed',
+  RestoreCheckFailedError: 'restore_check_failed',
+  ServiceUnavailableError: 'service_unavailable',
+  'States.Timeout': 'timeout',
+};
+
+export function errorCodeForName(name: string, fallback = 'internal_error'): string {
+  return CODES_BY_NAME[name] ?? fallback;
+}

@@ -61,3 +61,55 @@ export function totalRows(tables: readonly ManifestTable[]): number | undefined 
   }
   return total;
 }
+
+export interface ManifestInput {
+  readonly backup: { readonly id: string; readonly tenantId: string; readonly trigger: BackupTrigger };
+  readonly source: DumpManifest['source'];
+  readonly serverVersion: string;
+  readonly tool: DumpManifest['tool'];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly format: DumpFormat;
+  readonly object: DumpManifest['object'];
+  readonly tables: readonly ManifestTable[];
+}
+
+export function buildDumpManifest(input: ManifestInput): DumpManifest {
+  return {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    kind: 'dump',
+    backupId: input.backup.id,
+    tenantId: input.backup.tenantId,
+    trigger: input.backup.trigger,
+    source: input.source,
+    engine: { name: input.source.engine, serverVersion: input.serverVersion },
+    tool: input.tool,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    format: input.format,
+    object: input.object,
+    tables: input.tables,
+  };
+}
+
+/**
+ * Resolves requested table names against the tables a backup holds. `schema.table` names one table; a bare
+ * `table` names the table of that name in whichever schema holds it, and is ambiguous (an error) if several do.
+ * Returns the resolved tables, or the names that are unknown or ambiguous.
+ */
+export function resolveTables(
+  available: readonly ManifestTable[],
+  requested: readonly string[],
+): { readonly tables: readonly ManifestTable[]; readonly unknown: readonly string[]; readonly ambiguous: readonly string[] } {
+  const tables: ManifestTable[] = [];
+  const unknown: string[] = [];
+  const ambiguous: string[] = [];
+  for (const name of requested) {
+    const exact = available.filter((table) => qualifiedTableName(table) === name);
+    const matches = exact.length > 0 ? exact : available.filter((table) => table.schema !== undefined && table.name === name);
+    if (matches.length === 0) unknown.push(name);
+    else if (matches.length > 1) ambiguous.push(name);
+    else if (!tables.includes(matches[0] as ManifestTable)) tables.push(matches[0] as ManifestTable);
+  }
+  return { tables, unknown, ambiguous };
+}

@@ -69,3 +69,22 @@ export function failRestore(restore: Restore, error: { code: string; message: st
   requireStatus(restore, ['pending', 'running'], 'mark it failed');
   return { ...restore, status: 'failed', error, finishedAt: now.toISOString() };
 }
+
+export interface NewRestore {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly backupId: string;
+  readonly engine: DatabaseEngine;
+  readonly target: RestoreTarget;
+  readonly selection: RestoreSelection;
+  readonly requestedBy: string;
+  readonly executionArn?: string;
+}
+
+export function newRestore(input: NewRestore, now: Date): Restore {
+  return { ...input, status: 'pending', createdAt: now.toISOString() };
+}
+
+export function isFinished(restore: Restore): boolean {
+  return restore.status === 'succeeded' || restore.status === 'failed';
+}

@@ -39,6 +39,8 @@ export interface BackupRepository {
 export interface RestoreRepository {
   save(restore: Restore, expect: RestoreStatus | 'absent'): Promise<void>;
   get(tenantId: string, id: string): Promise<Restore | undefined>;
+  /** Newest first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<Restore>>;
 }
 
 export interface Catalog {

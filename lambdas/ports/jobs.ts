@@ -2,11 +2,15 @@
 export interface BackupJobs {
   /** Starts the dump worker for a pending backup (asynchronously). */
   startDump(input: { tenantId: string; backupId: string }): Promise<void>;
+  /** Starts a checksum re-read of a stored backup (asynchronously). */
+  startVerify(input: { tenantId: string; backupId: string }): Promise<void>;
 }
 
 export interface RestoreWorkflow {
-  /** Starts the restore state machine; returns the execution ARN. Same restore id twice → same execution. */
-  start(input: { tenantId: string; restoreId: string }): Promise<{ executionArn: string }>;
+  /** The execution ARN a restore gets (the execution is named after the restore id). */
+  executionArnFor(restoreId: string): string;
+  /** Starts the restore state machine. Starting the same restore twice is not an error. */
+  start(input: { tenantId: string; restoreId: string }): Promise<void>;
 }
 
 /** Refuses hosts Strongbox must not connect to (SSRF guard): resolves the name and checks every address. */

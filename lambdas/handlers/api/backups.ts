@@ -1,4 +1,46 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('api/backups is not implemented yet');
-};
+import { getBackup, listBackups } from '../../app/backups/backup-queries';
+import { getDownloadLink } from '../../app/backups/download-link';
+import { requestBackup } from '../../app/backups/request-backup';
+import { requestVerify } from '../../app/backups/request-verify';
+import { principalFromEvent, requireTenant } from '../../shared/auth';
+import { json } from '../../shared/http';
+import { apiHandler } from '../../shared/middleware';
+import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
+import { createBackupSchema, listBackupsQuerySchema } from '../../shared/schemas';
+import { parseInput, parseJsonBody } from '../../shared/validation';
+import { backupView } from '../../shared/views';
+import { runtime } from '../wiring';
+
+export const handler = apiHandler(async (event) => {
+  const deps = runtime();
+  const principal = principalFromEvent(event);
+  const tenantId = requireTenant(principal);
+  requireRole(principal, 'member');
+  switch (routeKey(event)) {
+    case 'POST /v1/backups': {
+      const input = parseInput(createBackupSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
+      const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
+      return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
+    }
+    case 'GET /v1/backups': {
+      const input = parseInput(listBackupsQuerySchema, query(event), 'query');
+      const page = await listBackups(deps.catalog, tenantId, input);
+      return json(200, { items: page.items.map(backupView), nextCursor: page.nextCursor ?? null });
+    }
+    case 'GET /v1/backups/{id}':
+      return json(200, backupView(await getBackup(deps.catalog, tenantId, pathId(event, 'backup'))));
+    case 'GET /v1/backups/{id}/download': {
+      const link = await getDownloadLink(
+        { ...deps, ttlSeconds: deps.env.STRONGBOX_DOWNLOAD_URL_TTL_SECONDS },
+        { tenantId, backupId: pathId(event, 'backup') },
+      );
+      return json(200, link);
+    }
+    case 'POST /v1/backups/{id}/verify': {
+      const backup = await requestVerify(deps, { tenantId, backupId: pathId(event, 'backup') });
+      return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
+    }
+    default:
+      return unknownRoute(event);
+  }
+});

@@ -1,4 +1,5 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('api/health is not implemented yet');
-};
+import { json } from '../../shared/http';
+import { apiHandler } from '../../shared/middleware';
+
+/** Liveness of the API itself; no auth, no dependencies. */
+export const handler = apiHandler(async () => json(200, { status: 'ok', service: 'strongbox' }));

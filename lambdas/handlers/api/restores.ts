@@ -1,4 +1,33 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('api/restores is not implemented yet');
-};
+import { listRestores } from '../../app/restores/list-restores';
+import { getRestore } from '../../app/restores/restore-context';
+import { requestRestore } from '../../app/restores/request-restore';
+import { principalFromEvent, requireTenant } from '../../shared/auth';
+import { json } from '../../shared/http';
+import { apiHandler } from '../../shared/middleware';
+import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
+import { createRestoreSchema, pageQuerySchema } from '../../shared/schemas';
+import { parseInput, parseJsonBody } from '../../shared/validation';
+import { restoreView } from '../../shared/views';
+import { runtime } from '../wiring';
+
+export const handler = apiHandler(async (event) => {
+  const deps = runtime();
+  const principal = principalFromEvent(event);
+  const tenantId = requireTenant(principal);
+  requireRole(principal, 'member');
+  switch (routeKey(event)) {
+    case 'POST /v1/restores': {
+      const input = parseInput(createRestoreSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
+      const restore = await requestRestore(deps, { tenantId, ...input, requestedBy: principal.subject });
+      return json(202, restoreView(restore), { location: `/v1/restores/${restore.id}` });
+    }
+    case 'GET /v1/restores': {
+      const page = await listRestores(deps.catalog, tenantId, parseInput(pageQuerySchema, query(event), 'query'));
+      return json(200, { items: page.items.map(restoreView), nextCursor: page.nextCursor ?? null });
+    }
+    case 'GET /v1/restores/{id}':
+      return json(200, restoreView(await getRestore(deps.catalog, tenantId, pathId(event, 'restore'))));
+    default:
+      return unknownRoute(event);
+  }
+});

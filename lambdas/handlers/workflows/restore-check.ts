@@ -1,4 +1,8 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('workflows/restore-check is not implemented yet');
-};
+import { checkRestore } from '../../app/restores/check-restore';
+import { restoreStateSchema } from '../../shared/job-events';
+import { taskHandler } from '../../shared/middleware';
+import { parseInput } from '../../shared/validation';
+import { runtime } from '../wiring';
+
+/** "Check restored": compares the restored tables and row counts with the backup's manifest. */
+export const handler = taskHandler(async (event: unknown) => checkRestore(runtime(), parseInput(restoreStateSchema, event, 'state')));

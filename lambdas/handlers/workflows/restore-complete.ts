@@ -1,4 +1,20 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('workflows/restore-complete is not implemented yet');
-};
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { completeRestore } from '../../app/restores/finish-restore';
+import { restoreStateSchema } from '../../shared/job-events';
+import { taskHandler } from '../../shared/middleware';
+import { METRIC, metrics } from '../../shared/powertools';
+import { parseInput } from '../../shared/validation';
+import { runtime } from '../wiring';
+
+const completeSchema = restoreStateSchema.extend({
+  check: z.object({ tables: z.number().int().min(0), rows: z.number().int().min(0).optional() }),
+});
+
+/** "Record success". */
+export const handler = taskHandler(async (event: unknown) => {
+  const state = parseInput(completeSchema, event, 'state');
+  const restore = await completeRestore(runtime(), state);
+  metrics.addMetric(METRIC.restoreSucceeded, MetricUnit.Count, 1);
+  return { restoreId: restore.id, status: restore.status };
+});

@@ -1,4 +1,8 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('workflows/restore-pre-backup is not implemented yet');
-};
+import { preRestoreBackup } from '../../app/restores/pre-restore-backup';
+import { restoreStateSchema } from '../../shared/job-events';
+import { taskHandler } from '../../shared/middleware';
+import { parseInput } from '../../shared/validation';
+import { runtime } from '../wiring';
+
+/** "Pre-restore backup": backs up the database a restore is about to replace. */
+export const handler = taskHandler(async (event: unknown) => preRestoreBackup(runtime(), parseInput(restoreStateSchema, event, 'state')));

@@ -1,4 +1,11 @@
-// WORK IN PROGRESS: entry file named by infra; its implementation lands with the handler layer.
-export const handler = async (): Promise<never> => {
-  throw new Error('workflows/restore-prepare is not implemented yet');
-};
+import { prepareRestore } from '../../app/restores/prepare-restore';
+import { taskHandler } from '../../shared/middleware';
+import { restoreMachineInputSchema } from '../../shared/schemas';
+import { parseInput } from '../../shared/validation';
+import { runtime } from '../wiring';
+
+/** "Prepare restore": validates (and for operators, records) the restore and checks the target before anything is created. */
+export const handler = taskHandler(async (event: unknown) => {
+  const input = parseInput(restoreMachineInputSchema, event, 'input');
+  return prepareRestore(runtime(), 'restoreId' in input ? input : { ...input, requestedBy: input.requestedBy ?? 'operator' });
+});

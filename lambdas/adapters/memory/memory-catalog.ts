@@ -1,0 +1,187 @@
+import type { Backup, BackupStatus } from '../../domain/backup';
+import { StaleStateError, ValidationError } from '../../domain/errors';
+import { type IdKind, isId, isTenantId } from '../../domain/ids';
+import type { Restore, RestoreStatus } from '../../domain/restore';
+import type { Source } from '../../domain/source';
+import type {
+  BackupQuery,
+  BackupRepository,
+  Catalog,
+  Page,
+  PageRequest,
+  RestoreRepository,
+  SourceRepository,
+} from '../../ports/catalog';
+
+/**
+ * The catalog in memory, for use-case unit tests. It keeps the DynamoDB catalog's contract
+ * (test/support/catalog-contract.ts): tenant-scoped keys, conditional saves, newest-first pages with opaque cursors
+ * that only work for the listing that issued them, and records stored as copies (what you save is what you get;
+ * attributes set to `undefined` are dropped, as DynamoDB drops them).
+ */
+export class MemoryCatalog implements Catalog {
+  readonly sources: SourceRepository;
+  readonly backups: BackupRepository;
+  readonly restores: RestoreRepository;
+
+  constructor() {
+    const sources = new Table<Source>('source');
+    const backups = new Table<Backup>('backup');
+    const restores = new Table<Restore>('restore');
+    this.sources = {
+      create: async (source) => sources.put(checked('source', source), 'absent'),
+      get: async (tenantId, id) => sources.get(tenantId, id),
+      list: async (tenantId, page) => sources.list(tenantId, page),
+      // The source only: its backups stay, as in the DynamoDB catalog.
+      delete: async (tenantId, id) => sources.delete(tenantId, id),
+    };
+    this.backups = {
+      save: async (backup: Backup, expect: BackupStatus | 'absent') => {
+        requireId('source', backup.sourceId, 'sourceId');
+        backups.put(checked('backup', backup), expect);
+      },
+      get: async (tenantId, id) => backups.get(tenantId, id),
+      list: async (tenantId, query: BackupQuery) => {
+        const { sourceId } = query;
+        if (sourceId !== undefined) requireId('source', sourceId, 'sourceId');
+        return backups.list(
+          tenantId,
+          query,
+          sourceId,
+          (backup) => sourceId === undefined || backup.sourceId === sourceId,
+        );
+      },
+    };
+    this.restores = {
+      save: async (restore: Restore, expect: RestoreStatus | 'absent') =>
+        restores.put(checked('restore', restore), expect),
+      get: async (tenantId, id) => restores.get(tenantId, id),
+      list: async (tenantId, page) => restores.list(tenantId, page),
+    };
+  }
+}
+
+const MAX_PAGE_LIMIT = 100;
+const MAX_CURSOR_LENGTH = 2048;
+
+interface Stored {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly status?: string;
+}
+
+interface CursorBody {
+  readonly tenant: string;
+  readonly list: IdKind;
+  readonly sourceId: string | null;
+  readonly after: string;
+}
+
+class Table<T extends Stored> {
+  private readonly rows = new Map<string, T>();
+
+  constructor(private readonly kind: IdKind) {}
+
+  put(record: T, expect: string): void {
+    const key = rowKey(record.tenantId, record.id);
+    const stored = this.rows.get(key);
+    if (expect === 'absent' ? stored !== undefined : stored?.status !== expect) {
+      const message =
+        expect === 'absent'
+          ? `${this.kind} ${record.id} already exists`
+          : `${this.kind} ${record.id} is not ${expect} (changed meanwhile, or missing)`;
+      throw new StaleStateError(message);
+    }
+    this.rows.set(key, copy(record));
+  }
+
+  get(tenantId: string, id: string): T | undefined {
+    requireTenant(tenantId);
+    const stored = this.rows.get(rowKey(tenantId, id));
+    return stored === undefined ? undefined : copy(stored);
+  }
+
+  delete(tenantId: string, id: string): void {
+    requireTenant(tenantId);
+    this.rows.delete(rowKey(tenantId, id));
+  }
+
+  list(tenantId: string, page: PageRequest, sourceId?: string, include: (record: T) => boolean = () => true): Page<T> {
+    requireTenant(tenantId);
+    const limit = requireLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, this.kind, sourceId);
+    const matching = [...this.rows.values()]
+      .filter((record) => record.tenantId === tenantId && include(record))
+      .filter((record) => after === undefined || record.id < after)
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const items = matching.slice(0, limit).map(copy);
+    const last = items.at(-1);
+    if (matching.length <= limit || last === undefined) return { items };
+    const body: CursorBody = { tenant: tenantId, list: this.kind, sourceId: sourceId ?? null, after: last.id };
+    return { items, nextCursor: Buffer.from(JSON.stringify(body), 'utf8').toString('base64url') };
+  }
+}
+
+function decodeCursor(cursor: string, tenantId: string, list: IdKind, sourceId: string | undefined): string {
+  const invalid = (reason: string) =>
+    new ValidationError(`cursor is not valid for this listing: ${reason}`, [{ path: 'cursor', message: reason }]);
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw invalid('not a cursor');
+  }
+  let body: Partial<CursorBody>;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('not a cursor');
+  }
+  if (typeof body !== 'object' || body === null || typeof body.after !== 'string') throw invalid('not a cursor');
+  if (
+    body.tenant !== tenantId ||
+    body.list !== list ||
+    body.sourceId !== (sourceId ?? null) ||
+    !isId(list, body.after)
+  ) {
+    throw invalid('issued for a different listing');
+  }
+  return body.after;
+}
+
+function rowKey(tenantId: string, id: string): string {
+  return `${tenantId}/${id}`;
+}
+
+function checked<T extends Stored>(kind: IdKind, record: T): T {
+  requireTenant(record.tenantId);
+  requireId(kind, record.id, 'id');
+  return record;
+}
+
+function requireTenant(tenantId: string): void {
+  if (!isTenantId(tenantId)) {
+    throw new ValidationError('tenant id is malformed', [{ path: 'tenantId', message: 'is not a tenant id' }]);
+  }
+}
+
+function requireId(kind: IdKind, id: string, path: string): void {
+  if (!isId(kind, id)) throw new ValidationError(`${path} is malformed`, [{ path, message: `is not a ${kind} id` }]);
+}
+
+function requireLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, [
+      { path: 'limit', message: `must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
+    ]);
+  }
+  return limit;
+}
+
+/** A deep copy without `undefined` attributes: callers can neither share nor mutate what is stored. */
+function copy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((entry) => copy(entry)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    if (entry !== undefined) out[name] = copy(entry);
+  }
+  return out as T;
+}

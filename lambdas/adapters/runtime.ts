@@ -1,0 +1,23 @@
+import { monotonicFactory } from 'ulidx';
+import { formatId, type IdKind } from '../domain/ids';
+import type { Clock, IdGenerator } from '../ports/runtime';
+
+export class SystemClock implements Clock {
+  now(): Date {
+    return new Date();
+  }
+}
+
+/**
+ * `<prefix>_<ULID>` ids. The factory is monotonic: ids made in the same millisecond (or after the clock stepped
+ * back) still sort in creation order, which the catalog relies on for "newest first".
+ */
+export class UlidIdGenerator implements IdGenerator {
+  private readonly ulid = monotonicFactory();
+
+  constructor(private readonly clock: Clock = new SystemClock()) {}
+
+  next(kind: IdKind): string {
+    return formatId(kind, this.ulid(this.clock.now().getTime()));
+  }
+}

@@ -1,0 +1,62 @@
+import { ConflictError, RestoreTargetExistsError } from '../../domain/errors';
+import { isFinished, newRestore, type Restore, startRestore } from '../../domain/restore';
+import type { DatabaseEngines } from '../../ports/databases';
+import type { Clock, IdGenerator } from '../../ports/runtime';
+import type { Vault } from '../../ports/vault';
+import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
+import { type RestoreRequest, validateRestore } from './validate-restore';
+
+export interface PrepareRestoreDeps extends RestoreContextDeps {
+  readonly vault: Vault;
+  readonly engines: Pick<DatabaseEngines, 'admin'>;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+}
+
+/** State the restore machine carries between steps: ids only; every step reloads what it needs. */
+export interface RestoreState {
+  readonly tenantId: string;
+  readonly restoreId: string;
+  readonly replaceExisting: boolean;
+}
+
+export type PrepareInput = { readonly tenantId: string; readonly restoreId: string } | RestoreRequest;
+
+/**
+ * First step of the restore machine. A restore requested through the API already has a record; an operator who
+ * starts the machine directly passes the request, and it is validated and recorded here. Before anything is created
+ * the target is checked: an existing database is refused unless replacing it was asked for.
+ */
+export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInput): Promise<RestoreState> {
+  let restore: Restore;
+  if ('restoreId' in input) {
+    restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
+  } else {
+    const { backup, targetSource } = await validateRestore(deps, input);
+    restore = newRestore(
+      {
+        tenantId: input.tenantId,
+        id: deps.ids.next('restore'),
+        backupId: backup.id,
+        engine: backup.engine,
+        target: { sourceId: targetSource.id, database: input.target.database, replaceExisting: input.target.replaceExisting },
+        selection: { tables: input.tables, schemas: input.schemas },
+        requestedBy: input.requestedBy,
+      },
+      deps.clock.now(),
+    );
+    await deps.catalog.restores.save(restore, 'absent');
+  }
+  if (isFinished(restore)) throw new ConflictError(`restore ${restore.id} is already ${restore.status}`, 'invalid_state');
+
+  const running = startRestore(restore, deps.clock.now());
+  await deps.catalog.restores.save(running, restore.status);
+  const context = await loadRestoreContext(deps, { tenantId: running.tenantId, restoreId: running.id });
+  const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, running.target.database);
+  if (exists && !running.target.replaceExisting && !running.createdTarget) {
+    throw new RestoreTargetExistsError(
+      `database ${running.target.database} already exists on source ${context.target.id}; choose a new name (restores never overwrite unless target.replaceExisting is set)`,
+    );
+  }
+  return { tenantId: running.tenantId, restoreId: running.id, replaceExisting: running.target.replaceExisting };
+}

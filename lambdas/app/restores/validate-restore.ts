@@ -1,0 +1,72 @@
+import { type Backup, isRestorable } from '../../domain/backup';
+import { BackupNotRestorableError, NotFoundError, ValidationError } from '../../domain/errors';
+import { resolveTables } from '../../domain/manifest';
+import type { Source } from '../../domain/source';
+import type { Catalog } from '../../ports/catalog';
+import type { Vault } from '../../ports/vault';
+import { getBackup } from '../backups/backup-queries';
+import { readManifest } from '../backups/read-manifest';
+
+export interface RestoreRequest {
+  readonly tenantId: string;
+  readonly backupId: string;
+  readonly target: { readonly database: string; readonly sourceId?: string | undefined; readonly replaceExisting: boolean };
+  readonly tables: readonly string[];
+  readonly schemas: readonly string[];
+  readonly requestedBy: string;
+}
+
+export interface ValidatedRestore {
+  readonly backup: Backup;
+  readonly targetSource: Source;
+}
+
+/**
+ * Everything that can be checked before anything is created: the backup is restorable, the target source exists,
+ * has the same engine, and the requested tables/schemas exist in the backup. Errors name the field.
+ */
+export async function validateRestore(
+  deps: { catalog: Pick<Catalog, 'sources' | 'backups'>; vault: Vault },
+  request: RestoreRequest,
+): Promise<ValidatedRestore> {
+  const backup = await getBackup(deps.catalog, request.tenantId, request.backupId);
+  if (!isRestorable(backup)) {
+    throw new BackupNotRestorableError(`backup ${backup.id} is ${backup.status}; only succeeded backups can be restored`);
+  }
+  const targetSourceId = request.target.sourceId ?? backup.sourceId;
+  const targetSource = await deps.catalog.sources.get(request.tenantId, targetSourceId);
+  if (!targetSource) {
+    if (request.target.sourceId !== undefined) throw new NotFoundError('source', targetSourceId);
+    throw new ValidationError('the backup\'s source no longer exists; name a target source', [
+      { path: 'target.sourceId', message: 'required: the backup\'s source was deleted' },
+    ]);
+  }
+  if (targetSource.type !== backup.engine) {
+    throw new ValidationError(`a ${backup.engine} backup cannot be restored to a ${targetSource.type} source`, [
+      { path: 'target.sourceId', message: `must be a ${backup.engine} source` },
+    ]);
+  }
+  if (request.target.replaceExisting && request.target.database !== targetSource.database) {
+    throw new ValidationError('replaceExisting is only allowed for the target source\'s own database', [
+      { path: 'target.replaceExisting', message: `only allowed when target.database is ${targetSource.database}` },
+    ]);
+  }
+  if (request.schemas.length > 0 && backup.engine !== 'postgres') {
+    throw new ValidationError('schemas can only be selected in PostgreSQL backups', [
+      { path: 'schemas', message: 'only for PostgreSQL backups' },
+    ]);
+  }
+  if (request.tables.length > 0 || request.schemas.length > 0) {
+    const manifest = await readManifest(deps.vault, backup);
+    const resolved = resolveTables(manifest.tables, request.tables);
+    const problems = [
+      ...resolved.unknown.map((name) => ({ path: 'tables', message: `${name} is not in the backup` })),
+      ...resolved.ambiguous.map((name) => ({ path: 'tables', message: `${name} is ambiguous: qualify it as schema.table` })),
+      ...request.schemas
+        .filter((schema) => !manifest.tables.some((table) => table.schema === schema))
+        .map((schema) => ({ path: 'schemas', message: `${schema} has no tables in the backup` })),
+    ];
+    if (problems.length > 0) throw new ValidationError('the selection does not match the backup', problems);
+  }
+  return { backup, targetSource };
+}

@@ -1,0 +1,18 @@
+import { NotFoundError } from '../../domain/errors';
+import { type Source, type SourceView, toSourceView } from '../../domain/source';
+import type { Catalog, Page, PageRequest } from '../../ports/catalog';
+
+export async function getSource(catalog: Pick<Catalog, 'sources'>, tenantId: string, id: string): Promise<Source> {
+  const source = await catalog.sources.get(tenantId, id);
+  if (!source) throw new NotFoundError('source', id);
+  return source;
+}
+
+export async function listSources(
+  catalog: Pick<Catalog, 'sources'>,
+  tenantId: string,
+  page: PageRequest,
+): Promise<Page<SourceView>> {
+  const result = await catalog.sources.list(tenantId, page);
+  return { items: result.items.map(toSourceView), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
+}

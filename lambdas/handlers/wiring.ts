@@ -1,0 +1,91 @@
+import { awsSettingsFromEnv, createAwsClients } from '../adapters/aws/clients';
+import { DynamoDbCatalog } from '../adapters/aws/dynamodb-catalog';
+import { LambdaBackupJobs } from '../adapters/aws/lambda-jobs';
+import { S3Vault } from '../adapters/aws/s3-vault';
+import { SecretsManagerStore } from '../adapters/aws/secrets-manager';
+import { StepFunctionsRestoreWorkflow } from '../adapters/aws/sfn-restore-workflow';
+import { MysqlAdmin } from '../adapters/dumps/mysql-admin';
+import { MysqlDumpLoader } from '../adapters/dumps/mysql-loader';
+import { MysqlDumpWriter } from '../adapters/dumps/mysql-writer';
+import { PostgresAdmin } from '../adapters/dumps/postgres-admin';
+import { PostgresDumpLoader } from '../adapters/dumps/postgres-loader';
+import { PostgresDumpWriter } from '../adapters/dumps/postgres-writer';
+import { DnsHostGuard } from '../adapters/net/host-guard';
+import { SystemClock, UlidIdGenerator } from '../adapters/runtime';
+import type { DatabaseEngine } from '../domain/source';
+import type { Catalog } from '../ports/catalog';
+import type { DatabaseEngines } from '../ports/databases';
+import type { BackupJobs, HostGuard, RestoreWorkflow } from '../ports/jobs';
+import type { Clock, IdGenerator } from '../ports/runtime';
+import type { SecretStore } from '../ports/secrets';
+import type { Vault } from '../ports/vault';
+import { parseEnv, type RuntimeEnv, runtimeEnvSchema } from '../shared/env';
+
+/**
+ * The composition root: every handler gets its adapters here, built once per container from the typed
+ * environment. Nothing else constructs adapters, so Lambda, local mode and tests run the same wiring.
+ */
+export interface Runtime {
+  readonly env: RuntimeEnv;
+  readonly catalog: Catalog;
+  readonly vault: Vault;
+  readonly secrets: SecretStore;
+  readonly hostGuard: HostGuard;
+  readonly engines: DatabaseEngines;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** Only where STRONGBOX_DUMP_FUNCTION and STRONGBOX_VERIFY_FUNCTION are set (the API). */
+  readonly jobs: BackupJobs;
+  /** Only where STRONGBOX_RESTORE_STATE_MACHINE_ARN is set (the API). */
+  readonly workflow: RestoreWorkflow;
+}
+
+function missing(name: string): never {
+  throw new Error(`${name} is not configured for this function`);
+}
+
+function build(): Runtime {
+  const env = parseEnv(runtimeEnvSchema, process.env);
+  const clients = createAwsClients(awsSettingsFromEnv(process.env));
+  const vault = new S3Vault({ s3: clients.s3, bucket: env.STRONGBOX_VAULT_BUCKET, kmsKeyArn: env.STRONGBOX_DATA_KEY_ARN });
+  const writers = { postgres: new PostgresDumpWriter({ vault }), mysql: new MysqlDumpWriter({ vault }) };
+  const loaders = { postgres: new PostgresDumpLoader(), mysql: new MysqlDumpLoader() };
+  const admins = { postgres: new PostgresAdmin(), mysql: new MysqlAdmin() };
+  const engines: DatabaseEngines = {
+    writer: (engine: DatabaseEngine) => writers[engine],
+    loader: (engine: DatabaseEngine) => loaders[engine],
+    admin: (engine: DatabaseEngine) => admins[engine],
+  };
+  const clock = new SystemClock();
+  const dump = env.STRONGBOX_DUMP_FUNCTION;
+  const verify = env.STRONGBOX_VERIFY_FUNCTION;
+  const stateMachine = env.STRONGBOX_RESTORE_STATE_MACHINE_ARN;
+  return {
+    env,
+    catalog: new DynamoDbCatalog(clients.dynamodb, env.STRONGBOX_TABLE_NAME),
+    vault,
+    secrets: new SecretsManagerStore(clients.secretsManager, { prefix: env.STRONGBOX_SECRET_PREFIX, kmsKeyId: env.STRONGBOX_DATA_KEY_ARN }),
+    hostGuard: new DnsHostGuard({
+      allowLoopback: env.STRONGBOX_ALLOW_LOOPBACK_SOURCES,
+      allowedCidrs: env.STRONGBOX_ALLOWED_SOURCE_CIDRS,
+    }),
+    engines,
+    clock,
+    ids: new UlidIdGenerator(clock),
+    jobs:
+      dump && verify
+        ? new LambdaBackupJobs(clients.lambda, { dump, verify })
+        : { startDump: () => missing('STRONGBOX_DUMP_FUNCTION'), startVerify: () => missing('STRONGBOX_VERIFY_FUNCTION') },
+    workflow: stateMachine
+      ? new StepFunctionsRestoreWorkflow(clients.sfn, stateMachine)
+      : { executionArnFor: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'), start: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN') },
+  };
+}
+
+let cached: Runtime | undefined;
+
+/** The runtime of this container, built on first use. */
+export function runtime(): Runtime {
+  cached ??= build();
+  return cached;
+}

@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/**
+ * One logger, metrics and tracer per process. Service name and namespace come from POWERTOOLS_SERVICE_NAME and
+ * POWERTOOLS_METRICS_NAMESPACE (set by infra). Nothing secret is ever passed to them: events with credentials
+ * (POST /v1/sources) are never logged, and error messages are redacted where they are made.
+ */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'strongbox' });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Strongbox',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'strongbox',
+});
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'strongbox' });
+
+/** Metric names are a contract with infra/constructs/observability (alarms). */
+export const METRIC = {
+  backupSucceeded: 'BackupSucceeded',
+  backupFailed: 'BackupFailed',
+  backupBytes: 'BackupStoredBytes',
+  restoreSucceeded: 'RestoreSucceeded',
+  restoreFailed: 'RestoreFailed',
+  verifyFailed: 'VerifyFailed',
+} as const;

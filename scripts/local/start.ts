@@ -1,0 +1,68 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestbed } from '../testbed/index';
+import { startLocalService } from './service';
+
+/**
+ * `npm start`: the whole service on this machine. Starts (or reuses) moto_server, PostgreSQL and MariaDB, runs the
+ * service on them, writes .strongbox/local.json (URLs and tokens), and stops what it started on Ctrl-C.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+async function main(): Promise<void> {
+  const motoPort = port('STRONGBOX_MOTO_PORT', 4566);
+  const testbed = await startTestbed({ motoPorts: [motoPort] });
+  const moto = testbed.info.moto[0];
+  if (!moto) throw new Error('the test bed started no moto_server');
+  const service = await startLocalService({
+    root,
+    motoEndpoint: moto.endpoint,
+    apiPort: port('STRONGBOX_API_PORT', 4000),
+    awsPort: port('STRONGBOX_LOCAL_AWS_PORT', 4567),
+    logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+
+  const local = {
+    apiUrl: service.apiUrl,
+    awsEndpointUrl: moto.endpoint,
+    stepFunctionsUrl: service.awsUrl,
+    lambdaUrl: service.awsUrl,
+    region: service.region,
+    restoreStateMachineArn: service.restoreStateMachineArn,
+    tokens: service.tokens,
+    databases: { postgres: testbed.info.postgres, mysql: testbed.info.mysql },
+  };
+  const file = join(root, '.strongbox', 'local.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
+
+  console.log(`
+Strongbox is running locally.
+  API            ${service.apiUrl}   (GET /health; /v1/... with a bearer token)
+  AWS emulator   ${moto.endpoint}   (moto_server: S3 vault, DynamoDB catalog, KMS, Secrets Manager)
+  Step Functions ${service.awsUrl}   (aws stepfunctions ... --endpoint-url ${service.awsUrl})
+  PostgreSQL     ${testbed.info.postgres.host}:${testbed.info.postgres.port}   MariaDB ${testbed.info.mysql.host}:${testbed.info.mysql.port}
+URLs and tokens (admin, acme, globex) are in ${file}. Try:
+  TOKEN=$(node -p "require('./.strongbox/local.json').tokens.acme")
+  curl -s ${service.apiUrl}/v1/sources -H "authorization: Bearer $TOKEN"
+The README's walkthrough goes from there. Ctrl-C stops everything this started.`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    await service.stop().catch((error: Error) => console.error(`service: ${error.message}`));
+    await testbed.stop().catch((error: Error) => console.error(`test bed: ${error.message}`));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+main().catch((error: Error) => {
+  console.error(`strongbox: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

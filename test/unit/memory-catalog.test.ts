@@ -1,0 +1,4 @@
+import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
+import { describeCatalogContract } from '../support/catalog-contract';
+
+describeCatalogContract('MemoryCatalog', async () => new MemoryCatalog());
