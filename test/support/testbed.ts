@@ -4,19 +4,13 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { AwsSettings } from '../../lambdas/adapters/aws/clients';
 import type { DatabaseConnection } from '../../lambdas/ports/databases';
+import type { TestbedInfo as ScriptsTestbedInfo } from '../../scripts/testbed/index';
+
+export type { DbServer } from '../../scripts/testbed/index';
 
 /** What the global setup started (or found running) for this test run. */
-export interface DbServer {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-}
-
-export interface TestbedInfo {
-  readonly postgres: DbServer;
-  readonly mysql: DbServer;
-  /** Worker n uses moto_server on 127.0.0.1:(motoPortBase + n). */
+export interface TestbedInfo extends ScriptsTestbedInfo {
+  /** Worker n (VITEST_POOL_ID, 1-based) uses moto_server on 127.0.0.1:(motoPortBase + n); see `moto`. */
   readonly motoPortBase: number;
 }
 
@@ -27,7 +21,14 @@ declare module 'vitest' {
 }
 
 export function testbedInfo(): TestbedInfo {
-  return inject('testbed');
+  const info = inject('testbed') as TestbedInfo | undefined;
+  if (info === undefined) {
+    throw new Error(
+      'The test bed was not started for this run: the global setup skips it when only unit/infra tests are selected. ' +
+        'Run the test through its own project (integration, workflows, e2e).',
+    );
+  }
+  return info;
 }
 
 export function workerId(): number {
@@ -35,7 +36,16 @@ export function workerId(): number {
 }
 
 export function motoEndpoint(): string {
-  return `http://127.0.0.1:${testbedInfo().motoPortBase + workerId()}`;
+  const info = testbedInfo();
+  const port = info.motoPortBase + workerId();
+  const server = info.moto.find((m) => m.port === port);
+  if (server === undefined) {
+    const ports = info.moto.map((m) => m.port).join(', ');
+    throw new Error(
+      `worker ${workerId()} has no moto_server: the test bed started ports ${ports} (base ${info.motoPortBase})`,
+    );
+  }
+  return server.endpoint;
 }
 
 /** Settings for SDK clients in tests: the worker's emulator, dummy credentials, no retries. */

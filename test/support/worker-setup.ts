@@ -1,28 +1,15 @@
-import { spawn } from 'node:child_process';
-import { motoEndpoint } from './testbed';
+import { motoEndpoint, resetMoto, workerId } from './testbed';
 
-/** PROVISIONAL: one moto_server per worker, started on first use. The test bed takes this over. */
-async function isUp(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-const url = motoEndpoint();
-if (!(await isUp(url))) {
-  const port = new URL(url).port;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', port], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },
-  });
-  child.unref();
-  const deadline = Date.now() + 30_000;
-  while (!(await isUp(url))) {
-    if (Date.now() > deadline) throw new Error(`moto_server did not start on ${url}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/**
+ * Every test file of the projects that use the test bed starts from an empty emulator, so no file depends on
+ * what ran before it in the same worker. Tests that need a clean emulator per test still call resetMoto.
+ */
+try {
+  await resetMoto();
+} catch (error) {
+  throw new Error(
+    `moto_server for worker ${workerId()} (${motoEndpoint()}) does not answer. The global setup ` +
+      '(test/support/global-setup.ts) starts it; see the test bed messages at the start of the run, or run `npm run testbed -- status`.',
+    { cause: error },
+  );
 }
