@@ -106,7 +106,10 @@ export function readApi(resolver: TemplateResolver): ApiDefinition {
     const headers = Object.fromEntries(
       Object.entries(parameters)
         .filter(([key]) => key.startsWith('gatewayresponse.header.'))
-        .map(([key, value]) => [key.slice('gatewayresponse.header.'.length).toLowerCase(), value.replace(/^'|'$/g, '')]),
+        .map(([key, value]) => [
+          key.slice('gatewayresponse.header.'.length).toLowerCase(),
+          value.replace(/^'|'$/g, ''),
+        ]),
     );
     gatewayResponses.set(String(props.ResponseType), {
       ...(props.StatusCode ? { statusCode: Number(props.StatusCode) } : {}),

@@ -27,7 +27,12 @@ interface PolicyResult {
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 
@@ -64,7 +69,10 @@ export class LocalApi {
     if (route.authorizer) {
       const verdict = await this.authorize(route.authorizer, event);
       if (verdict.kind !== 'allowed') return this.gatewayResponse(response, verdict.kind, requestId);
-      event.requestContext.authorizer = { principalId: verdict.result.principalId, ...this.stringify(verdict.result.context) };
+      event.requestContext.authorizer = {
+        principalId: verdict.result.principalId,
+        ...this.stringify(verdict.result.context),
+      };
     }
     let result: APIGatewayProxyResult;
     try {
@@ -75,7 +83,8 @@ export class LocalApi {
     }
     const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
     for (const [key, value] of Object.entries(result.headers ?? {})) headers[key.toLowerCase()] = String(value);
-    for (const [key, values] of Object.entries(result.multiValueHeaders ?? {})) headers[key.toLowerCase()] = values.map(String);
+    for (const [key, values] of Object.entries(result.multiValueHeaders ?? {}))
+      headers[key.toLowerCase()] = values.map(String);
     response.writeHead(result.statusCode, headers);
     response.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
   }
@@ -97,7 +106,9 @@ export class LocalApi {
 
   private event(route: ApiRoute, request: IncomingMessage, url: URL, method: string, body: string, requestId: string) {
     const match = route.pattern.exec(url.pathname) as RegExpExecArray;
-    const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, decodeURIComponent(match[index + 1] as string)]));
+    const pathParameters = Object.fromEntries(
+      route.parameterNames.map((name, index) => [name, decodeURIComponent(match[index + 1] as string)]),
+    );
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let index = 0; index < request.rawHeaders.length; index += 2) {
@@ -145,8 +156,12 @@ export class LocalApi {
   private async authorize(
     authorizer: ApiAuthorizer,
     event: APIGatewayProxyEvent,
-  ): Promise<{ kind: 'allowed'; result: PolicyResult } | { kind: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'AUTHORIZER_FAILURE' }> {
-    const identity = Object.entries(event.headers).find(([name]) => name.toLowerCase() === authorizer.identityHeader)?.[1];
+  ): Promise<
+    { kind: 'allowed'; result: PolicyResult } | { kind: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'AUTHORIZER_FAILURE' }
+  > {
+    const identity = Object.entries(event.headers).find(
+      ([name]) => name.toLowerCase() === authorizer.identityHeader,
+    )?.[1];
     if (!identity) return { kind: 'UNAUTHORIZED' };
     const methodArn = this.methodArn(event.httpMethod, event.path);
     const cached = this.cache.get(identity);
@@ -161,7 +176,8 @@ export class LocalApi {
       } catch (error) {
         return (error as Error).message === 'Unauthorized' ? { kind: 'UNAUTHORIZED' } : { kind: 'AUTHORIZER_FAILURE' };
       }
-      if (authorizer.ttlSeconds > 0) this.cache.set(identity, { result, expires: Date.now() + authorizer.ttlSeconds * 1000 });
+      if (authorizer.ttlSeconds > 0)
+        this.cache.set(identity, { result, expires: Date.now() + authorizer.ttlSeconds * 1000 });
     }
     return policyAllows(result, methodArn) ? { kind: 'allowed', result } : { kind: 'ACCESS_DENIED' };
   }
@@ -182,7 +198,12 @@ export class LocalApi {
           .replaceAll('$context.error.responseType', type)
           .replaceAll('$context.requestId', requestId)
       : JSON.stringify({ message: defaultMessage });
-    response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': type, ...(configured?.headers ?? {}) });
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': type,
+      ...(configured?.headers ?? {}),
+    });
     response.end(body);
   }
 }

@@ -51,7 +51,12 @@ function executionView(execution: LocalExecution) {
   };
 }
 
-async function handleLambda(functions: LocalFunctions, request: IncomingMessage, response: ServerResponse, name: string) {
+async function handleLambda(
+  functions: LocalFunctions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  name: string,
+) {
   const payload = await readBody(request);
   const event = payload ? (JSON.parse(payload) as unknown) : {};
   if (!functions.find(name)) {
@@ -140,7 +145,11 @@ export async function startAwsEndpoint(
         const target = String(request.headers['x-amz-target'] ?? '');
         if (request.method === 'POST' && target.startsWith('AWSStepFunctions.')) {
           const body = await readBody(request);
-          const result = handleStepFunctions(machines, target.slice('AWSStepFunctions.'.length), body ? JSON.parse(body) : {});
+          const result = handleStepFunctions(
+            machines,
+            target.slice('AWSStepFunctions.'.length),
+            body ? JSON.parse(body) : {},
+          );
           sendJson(response, 200, result);
           return;
         }

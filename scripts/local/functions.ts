@@ -40,7 +40,8 @@ export class LocalFunctions {
       const entry = resource.Metadata?.['strongbox:entry'];
       if (typeof entry !== 'string') continue; // CDK's own helper functions (custom resources) have no entry
       const props = resource.Properties ?? {};
-      const name = typeof props.FunctionName === 'string' ? props.FunctionName : `${stackName}-${logicalId}`.slice(0, 64);
+      const name =
+        typeof props.FunctionName === 'string' ? props.FunctionName : `${stackName}-${logicalId}`.slice(0, 64);
       const arn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${name}`;
       resolver.set(logicalId, { ref: name, attributes: { Arn: arn } });
       registry.add({
@@ -128,11 +129,18 @@ export class LocalFunctions {
         await this.invoke(fn.onFailure, {
           version: '1.0',
           timestamp: new Date().toISOString(),
-          requestContext: { requestId, functionArn: `${fn.arn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+          requestContext: {
+            requestId,
+            functionArn: `${fn.arn}:$LATEST`,
+            condition: 'RetriesExhausted',
+            approximateInvokeCount: 1,
+          },
           requestPayload: event,
           responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
           responsePayload: { errorType: error.name, errorMessage: error.message, trace: [] },
-        }).catch((destinationError: Error) => this.asyncFailures.push({ function: fn.onFailure ?? '', error: destinationError }));
+        }).catch((destinationError: Error) =>
+          this.asyncFailures.push({ function: fn.onFailure ?? '', error: destinationError }),
+        );
       });
     const tracked = run.finally(() => this.background.delete(tracked));
     this.background.add(tracked);

@@ -32,16 +32,26 @@ import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
 type Props = Record<string, unknown>;
 
 function physicalName(stackName: string, logicalId: string, max: number): string {
-  return `${stackName}-${logicalId}`.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, max);
+  return `${stackName}-${logicalId}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '')
+    .slice(0, max);
 }
 
 /** Keys are found again through their alias (`alias/…` in the template), so a restart reuses them and their data. */
-async function provisionKey(clients: AwsClients, resolver: TemplateResolver, logicalId: string, props: Props, alias?: string) {
+async function provisionKey(
+  clients: AwsClients,
+  resolver: TemplateResolver,
+  logicalId: string,
+  props: Props,
+  alias?: string,
+) {
   const aliases = alias ? ((await clients.kms.send(new ListAliasesCommand({}))).Aliases ?? []) : [];
   const existing = aliases.find((entry) => entry.AliasName === alias)?.TargetKeyId;
   const metadata = existing
     ? (await clients.kms.send(new DescribeKeyCommand({ KeyId: existing }))).KeyMetadata
-    : (await clients.kms.send(new CreateKeyCommand({ Description: String(props.Description ?? logicalId) }))).KeyMetadata;
+    : (await clients.kms.send(new CreateKeyCommand({ Description: String(props.Description ?? logicalId) })))
+        .KeyMetadata;
   const keyId = metadata?.KeyId as string;
   if (props.EnableKeyRotation) await clients.kms.send(new EnableKeyRotationCommand({ KeyId: keyId }));
   resolver.set(logicalId, { ref: keyId, attributes: { Arn: metadata?.Arn as string, KeyId: keyId } });
@@ -57,9 +67,15 @@ function lifecycleRules(config: Props | undefined) {
     ID: rule.Id as string | undefined,
     Status: rule.Status as 'Enabled' | 'Disabled',
     Filter: { Prefix: (rule.Prefix as string | undefined) ?? '' },
-    ...(rule.AbortIncompleteMultipartUpload ? { AbortIncompleteMultipartUpload: rule.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number } } : {}),
+    ...(rule.AbortIncompleteMultipartUpload
+      ? { AbortIncompleteMultipartUpload: rule.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number } }
+      : {}),
     ...(rule.NoncurrentVersionExpiration
-      ? { NoncurrentVersionExpiration: { NoncurrentDays: (rule.NoncurrentVersionExpiration as Props).NoncurrentDays as number } }
+      ? {
+          NoncurrentVersionExpiration: {
+            NoncurrentDays: (rule.NoncurrentVersionExpiration as Props).NoncurrentDays as number,
+          },
+        }
       : rule.NoncurrentVersionExpirationInDays
         ? { NoncurrentVersionExpiration: { NoncurrentDays: rule.NoncurrentVersionExpirationInDays as number } }
         : {}),
@@ -68,16 +84,28 @@ function lifecycleRules(config: Props | undefined) {
   }));
 }
 
-async function provisionBucket(clients: AwsClients, resolver: TemplateResolver, logicalId: string, raw: Props, stackName: string) {
+async function provisionBucket(
+  clients: AwsClients,
+  resolver: TemplateResolver,
+  logicalId: string,
+  raw: Props,
+  stackName: string,
+) {
   const name = typeof raw.BucketName === 'string' ? raw.BucketName : physicalName(stackName, logicalId, 63);
   try {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: raw.ObjectLockEnabled === true }));
+    await clients.s3.send(
+      new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: raw.ObjectLockEnabled === true }),
+    );
   } catch (error) {
     if (!alreadyThere(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
   }
   resolver.set(logicalId, {
     ref: name,
-    attributes: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.amazonaws.com` },
+    attributes: {
+      Arn: `arn:aws:s3:::${name}`,
+      DomainName: `${name}.s3.amazonaws.com`,
+      RegionalDomainName: `${name}.s3.amazonaws.com`,
+    },
   });
 }
 
@@ -86,7 +114,9 @@ async function configureBucket(clients: AwsClients, resolver: TemplateResolver, 
   const Bucket = resolver.resource(logicalId).ref;
   const versioning = props.VersioningConfiguration as { Status?: string } | undefined;
   if (versioning?.Status) {
-    await clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: versioning.Status as 'Enabled' } }));
+    await clients.s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: versioning.Status as 'Enabled' } }),
+    );
   }
   const encryption = props.BucketEncryption as { ServerSideEncryptionConfiguration?: Props[] } | undefined;
   if (encryption?.ServerSideEncryptionConfiguration) {
@@ -98,11 +128,18 @@ async function configureBucket(clients: AwsClients, resolver: TemplateResolver, 
     await clients.s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules } }));
   }
   if (props.PublicAccessBlockConfiguration) {
-    await clients.s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: props.PublicAccessBlockConfiguration as never }));
+    await clients.s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket,
+        PublicAccessBlockConfiguration: props.PublicAccessBlockConfiguration as never,
+      }),
+    );
   }
   const rules = lifecycleRules(props.LifecycleConfiguration as Props | undefined);
   if (rules.length > 0) {
-    await clients.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: rules as never } }));
+    await clients.s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: rules as never } }),
+    );
   }
   const lock = props.ObjectLockConfiguration as Props | undefined;
   if (lock?.Rule) {
@@ -110,7 +147,13 @@ async function configureBucket(clients: AwsClients, resolver: TemplateResolver, 
   }
 }
 
-async function provisionTable(clients: AwsClients, resolver: TemplateResolver, logicalId: string, raw: Props, stackName: string) {
+async function provisionTable(
+  clients: AwsClients,
+  resolver: TemplateResolver,
+  logicalId: string,
+  raw: Props,
+  stackName: string,
+) {
   const props = resolver.resolve(raw) as Props;
   const TableName = typeof props.TableName === 'string' ? props.TableName : physicalName(stackName, logicalId, 255);
   const gsis = (props.GlobalSecondaryIndexes ?? []) as Props[];
@@ -120,7 +163,13 @@ async function provisionTable(clients: AwsClients, resolver: TemplateResolver, l
     KeySchema: props.KeySchema as never,
     BillingMode: (props.BillingMode as 'PAY_PER_REQUEST' | undefined) ?? 'PAY_PER_REQUEST',
     ...(gsis.length > 0
-      ? { GlobalSecondaryIndexes: gsis.map((gsi) => ({ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection })) as never }
+      ? {
+          GlobalSecondaryIndexes: gsis.map((gsi) => ({
+            IndexName: gsi.IndexName,
+            KeySchema: gsi.KeySchema,
+            Projection: gsi.Projection,
+          })) as never,
+        }
       : {}),
   };
   try {
@@ -130,7 +179,12 @@ async function provisionTable(clients: AwsClients, resolver: TemplateResolver, l
   }
   const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.Enabled && ttl.AttributeName) {
-    await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+    await clients.dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+      }),
+    );
   }
   const replicas = (props.Replicas ?? []) as Props[];
   const pitr = (props.PointInTimeRecoverySpecification ?? replicas[0]?.PointInTimeRecoverySpecification) as
@@ -138,10 +192,16 @@ async function provisionTable(clients: AwsClients, resolver: TemplateResolver, l
     | undefined;
   if (pitr?.PointInTimeRecoveryEnabled) {
     await clients.dynamodb.send(
-      new UpdateContinuousBackupsCommand({ TableName, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      new UpdateContinuousBackupsCommand({
+        TableName,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
     );
   }
-  resolver.set(logicalId, { ref: TableName, attributes: { Arn: `arn:aws:dynamodb:${resolver.region}:${LOCAL_ACCOUNT}:table/${TableName}` } });
+  resolver.set(logicalId, {
+    ref: TableName,
+    attributes: { Arn: `arn:aws:dynamodb:${resolver.region}:${LOCAL_ACCOUNT}:table/${TableName}` },
+  });
 }
 
 interface PolicyDocument {
@@ -156,24 +216,39 @@ interface PolicyDocument {
  */
 export function withoutTransportStatements(policy: PolicyDocument): PolicyDocument {
   const transport = /aws:SecureTransport|s3:TlsVersion/;
-  return { ...policy, Statement: policy.Statement.filter((statement) => !transport.test(JSON.stringify(statement.Condition ?? {}))) };
+  return {
+    ...policy,
+    Statement: policy.Statement.filter((statement) => !transport.test(JSON.stringify(statement.Condition ?? {}))),
+  };
 }
 
 async function step(what: string, work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    throw new Error(`provisioning ${what} failed: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`provisioning ${what} failed: ${(error as Error).name}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Provisions what local mode needs from a stack; other resource types resolve to placeholders. */
-export async function provisionStack(clients: AwsClients, resolver: TemplateResolver, stackName: string): Promise<void> {
+export async function provisionStack(
+  clients: AwsClients,
+  resolver: TemplateResolver,
+  stackName: string,
+): Promise<void> {
   const aliases = resolver.resourcesOfType('AWS::KMS::Alias').map(([, resource]) => resource.Properties ?? {});
   for (const [logicalId, resource] of resolver.resourcesOfType('AWS::KMS::Key')) {
     const alias = aliases.find((props) => JSON.stringify(props.TargetKeyId).includes(`"${logicalId}"`))?.AliasName;
     await step(`key ${logicalId}`, () =>
-      provisionKey(clients, resolver, logicalId, resource.Properties ?? {}, typeof alias === 'string' ? alias : undefined),
+      provisionKey(
+        clients,
+        resolver,
+        logicalId,
+        resource.Properties ?? {},
+        typeof alias === 'string' ? alias : undefined,
+      ),
     );
   }
   for (const props of aliases) {
@@ -189,7 +264,9 @@ export async function provisionStack(clients: AwsClients, resolver: TemplateReso
   }
   const buckets = resolver.resourcesOfType('AWS::S3::Bucket');
   for (const [logicalId, resource] of buckets) {
-    await step(`bucket ${logicalId}`, () => provisionBucket(clients, resolver, logicalId, resource.Properties ?? {}, stackName));
+    await step(`bucket ${logicalId}`, () =>
+      provisionBucket(clients, resolver, logicalId, resource.Properties ?? {}, stackName),
+    );
   }
   for (const [logicalId, resource] of buckets) {
     await step(`bucket ${logicalId}`, () => configureBucket(clients, resolver, logicalId, resource.Properties ?? {}));
@@ -204,7 +281,9 @@ export async function provisionStack(clients: AwsClients, resolver: TemplateReso
   }
   for (const type of ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']) {
     for (const [logicalId, resource] of resolver.resourcesOfType(type)) {
-      await step(`table ${logicalId}`, () => provisionTable(clients, resolver, logicalId, resource.Properties ?? {}, stackName));
+      await step(`table ${logicalId}`, () =>
+        provisionTable(clients, resolver, logicalId, resource.Properties ?? {}, stackName),
+      );
     }
   }
 }

@@ -59,7 +59,11 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const data = new TemplateResolver(stacks.data.template, { region, stackName: stacks.data.name, exports: new Map() });
   await provisionStack(clients, data, stacks.data.name);
 
-  const service = new TemplateResolver(stacks.service.template, { region, stackName: stacks.service.name, exports: data.exports() });
+  const service = new TemplateResolver(stacks.service.template, {
+    region,
+    stackName: stacks.service.name,
+    exports: data.exports(),
+  });
   const functions = LocalFunctions.declare(service, options.root, region, stacks.service.name);
   const machines = new LocalStateMachines(functions, { region, fastWaits: options.fastWaits ?? false });
   machines.declare(service, stacks.service.name);

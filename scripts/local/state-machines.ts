@@ -2,6 +2,7 @@ import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 
 type LocalTaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type JSONValue = ReturnType<LocalTaskHandlers[string]> extends Promise<infer T> | infer T ? T : never;
+
 import type { LocalFunctions } from './functions';
 import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
 
@@ -94,7 +95,8 @@ export class LocalStateMachines {
   declare(resolver: TemplateResolver, stackName: string): void {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const props = resource.Properties ?? {};
-      const name = typeof props.StateMachineName === 'string' ? props.StateMachineName : `${stackName}-${logicalId}`.slice(0, 80);
+      const name =
+        typeof props.StateMachineName === 'string' ? props.StateMachineName : `${stackName}-${logicalId}`.slice(0, 80);
       const arn = `arn:aws:states:${this.options.region}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
       resolver.set(logicalId, { ref: arn, attributes: { Arn: arn, Name: name } });
       this.machines.set(arn, { logicalId, name, arn });
@@ -105,7 +107,10 @@ export class LocalStateMachines {
   resolveDefinitions(resolver: TemplateResolver): void {
     for (const machine of this.machines.values()) {
       const props = resolver.template.Resources[machine.logicalId]?.Properties ?? {};
-      const raw = props.DefinitionString !== undefined ? resolver.resolve(props.DefinitionString) : resolver.resolve(props.Definition);
+      const raw =
+        props.DefinitionString !== undefined
+          ? resolver.resolve(props.DefinitionString)
+          : resolver.resolve(props.Definition);
       let text = typeof raw === 'string' ? raw : JSON.stringify(raw);
       const substitutions = resolver.resolve(props.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
       for (const [key, value] of Object.entries(substitutions)) text = text.split(`\${${key}}`).join(String(value));
@@ -119,14 +124,16 @@ export class LocalStateMachines {
 
   byLogicalIdPrefix(prefix: string): LocalStateMachine {
     const found = this.all().filter((machine) => machine.logicalId.startsWith(prefix));
-    if (found.length !== 1) throw new Error(`expected one state machine with logical id ${prefix}…, found ${found.length}`);
+    if (found.length !== 1)
+      throw new Error(`expected one state machine with logical id ${prefix}…, found ${found.length}`);
     return found[0] as LocalStateMachine;
   }
 
   /** StartExecution. Same name and input while it exists → the same execution; other input → ExecutionAlreadyExists. */
   start(stateMachineArn: string, request: { name?: string; input?: string }): LocalExecution {
     const machine = this.machines.get(stateMachineArn);
-    if (!machine?.definition) throw new StateMachineDoesNotExistError(`State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!machine?.definition)
+      throw new StateMachineDoesNotExistError(`State Machine Does Not Exist: '${stateMachineArn}'`);
     const name = request.name ?? crypto.randomUUID();
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const input = request.input ?? '{}';
@@ -135,7 +142,15 @@ export class LocalStateMachines {
       if (existing.input === input && existing.status === 'RUNNING') return existing;
       throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${executionArn}'`);
     }
-    const execution: LocalExecution = { executionArn, stateMachineArn, name, input, startDate: new Date(), status: 'RUNNING', states: [] };
+    const execution: LocalExecution = {
+      executionArn,
+      stateMachineArn,
+      name,
+      input,
+      startDate: new Date(),
+      status: 'RUNNING',
+      states: [],
+    };
     this.executions.set(executionArn, execution);
     const run = this.run(machine, execution).finally(() => this.running.delete(run));
     this.running.add(run);
@@ -174,14 +189,21 @@ export class LocalStateMachines {
         .map(([name]) => [name, 0]),
     );
     try {
-      const stateMachine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+      const stateMachine = new StateMachine(definition as never, {
+        validationOptions: { checkPaths: true, checkArn: true },
+      });
       const result = stateMachine.run(JSON.parse(execution.input), {
         overrides: {
           taskResourceLocalHandlers: handlers,
           ...(this.options.fastWaits ? { waitTimeOverrides: waits, retryIntervalOverrides: zero } : {}),
         },
         context: {
-          Execution: { Id: execution.executionArn, Name: execution.name, Input: JSON.parse(execution.input), StartTime: execution.startDate.toISOString() },
+          Execution: {
+            Id: execution.executionArn,
+            Name: execution.name,
+            Input: JSON.parse(execution.input),
+            StartTime: execution.startDate.toISOString(),
+          },
           StateMachine: { Id: machine.arn, Name: machine.name },
         },
       });

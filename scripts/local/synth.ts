@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildApp, stackNames } from '../../infra/app-factory';
@@ -39,9 +49,15 @@ function filesUnder(path: string): string[] {
 /** Everything the templates depend on: the infra code, the stage configs, cdk.json and the installed CDK. */
 function inputsHash(root: string, stage: string): string {
   const hash = createHash('sha256').update(stage);
-  const cdkVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version;
+  const cdkVersion = JSON.parse(
+    readFileSync(join(root, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8'),
+  ).version;
   hash.update(String(cdkVersion));
-  for (const file of [...filesUnder(join(root, 'infra')), ...filesUnder(join(root, 'config')), join(root, 'cdk.json')]) {
+  for (const file of [
+    ...filesUnder(join(root, 'infra')),
+    ...filesUnder(join(root, 'config')),
+    join(root, 'cdk.json'),
+  ]) {
     hash.update(relative(root, file)).update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 16);

@@ -87,7 +87,10 @@ async function downloaded(backupId: string): Promise<string> {
 }
 
 function shell(script: string, env: Record<string, string>): void {
-  const result = spawnSync('bash', ['-o', 'pipefail', '-c', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const result = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`);
 }
 
@@ -114,16 +117,27 @@ describe('a tenant backs up, downloads and restores a PostgreSQL database', () =
     const byHand = await createPostgresDatabase('e2e_pg_by_hand');
     cleanup.push(byHand.drop);
     const server = testbedInfo().postgres;
-    shell(`zstd -dc "${file}" | pg_restore --no-owner --exit-on-error -h ${server.host} -p ${server.port} -U ${server.user} -d ${byHand.name}`, {
-      PGPASSWORD: server.password,
-    });
+    shell(
+      `zstd -dc "${file}" | pg_restore --no-owner --exit-on-error -h ${server.host} -p ${server.port} -U ${server.user} -d ${byHand.name}`,
+      {
+        PGPASSWORD: server.password,
+      },
+    );
     expect((await comparePostgres(source.connection, byHand.connection)).differences).toEqual([]);
 
     // Act / Assess: the restore machine makes a new database equal to the source
     const target = `${source.name}_restored`;
-    cleanup.push(() => withPostgres('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`)).then(() => undefined));
+    cleanup.push(() =>
+      withPostgres('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+    );
     const restore = await restored(backup.id as string, target);
-    expect(restore).toMatchObject({ status: 'succeeded', error: null, target: { sourceId, database: target, replaceExisting: false } });
+    expect(restore).toMatchObject({
+      status: 'succeeded',
+      error: null,
+      target: { sourceId, database: target, replaceExisting: false },
+    });
     expect(restore.restoredRows).toBe((backup.manifest as { rows: number }).rows);
     expect((await comparePostgres(source.connection, postgresConnection(target))).differences).toEqual([]);
   });
@@ -143,9 +157,13 @@ describe('a tenant backs up, downloads and restores a MariaDB database', () => {
     const byHand = await createMysqlDatabase('e2e_my_by_hand');
     cleanup.push(byHand.drop);
     const server = testbedInfo().mysql;
-    shell(`zstd -dc "${file}" | mariadb -h ${server.host} -P ${server.port} -u ${server.user} ${byHand.name}`, { MYSQL_PWD: server.password });
+    shell(`zstd -dc "${file}" | mariadb -h ${server.host} -P ${server.port} -u ${server.user} ${byHand.name}`, {
+      MYSQL_PWD: server.password,
+    });
     const target = `${source.name}_restored`;
-    cleanup.push(() => withMysql(undefined, (c) => c.query(`DROP DATABASE IF EXISTS \`${target}\``)).then(() => undefined));
+    cleanup.push(() =>
+      withMysql(undefined, (c) => c.query(`DROP DATABASE IF EXISTS \`${target}\``)).then(() => undefined),
+    );
     const restore = await restored(backup.id as string, target);
 
     // Assess

@@ -1,8 +1,9 @@
 import { ConflictError, RestoreTargetExistsError } from '../../domain/errors';
-import { isFinished, newRestore, type Restore, startRestore } from '../../domain/restore';
+import { failRestore, isFinished, newRestore, type Restore, startRestore } from '../../domain/restore';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
+import { describeFailure } from '../backups/failure';
 import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
 import { type RestoreRequest, validateRestore } from './validate-restore';
 
@@ -39,7 +40,11 @@ export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInp
         id: deps.ids.next('restore'),
         backupId: backup.id,
         engine: backup.engine,
-        target: { sourceId: targetSource.id, database: input.target.database, replaceExisting: input.target.replaceExisting },
+        target: {
+          sourceId: targetSource.id,
+          database: input.target.database,
+          replaceExisting: input.target.replaceExisting,
+        },
         selection: { tables: input.tables, schemas: input.schemas },
         requestedBy: input.requestedBy,
       },
@@ -47,16 +52,31 @@ export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInp
     );
     await deps.catalog.restores.save(restore, 'absent');
   }
-  if (isFinished(restore)) throw new ConflictError(`restore ${restore.id} is already ${restore.status}`, 'invalid_state');
+  if (isFinished(restore))
+    throw new ConflictError(`restore ${restore.id} is already ${restore.status}`, 'invalid_state');
 
   const running = startRestore(restore, deps.clock.now());
   await deps.catalog.restores.save(running, restore.status);
-  const context = await loadRestoreContext(deps, { tenantId: running.tenantId, restoreId: running.id });
-  const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, running.target.database);
-  if (exists && !running.target.replaceExisting && !running.createdTarget) {
-    throw new RestoreTargetExistsError(
-      `database ${running.target.database} already exists on source ${context.target.id}; choose a new name (restores never overwrite unless target.replaceExisting is set)`,
-    );
+  try {
+    await checkTarget(deps, running);
+  } catch (error) {
+    // When this step fails the machine's state never learns the restore id (an operator's input has none), so the
+    // failure is recorded here; "Record failure" then finds the restore finished and leaves it as it is.
+    await deps.catalog.restores
+      .save(failRestore(running, describeFailure(error, []), deps.clock.now()), 'running')
+      .catch(() => undefined);
+    throw error;
   }
   return { tenantId: running.tenantId, restoreId: running.id, replaceExisting: running.target.replaceExisting };
+}
+
+/** An existing database is refused unless replacing it was asked for; nothing is created or changed here. */
+async function checkTarget(deps: PrepareRestoreDeps, restore: Restore): Promise<void> {
+  const context = await loadRestoreContext(deps, { tenantId: restore.tenantId, restoreId: restore.id });
+  const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, restore.target.database);
+  if (exists && !restore.target.replaceExisting && !restore.createdTarget) {
+    throw new RestoreTargetExistsError(
+      `database ${restore.target.database} already exists on source ${context.target.id}; choose a new name (restores never overwrite unless target.replaceExisting is set)`,
+    );
+  }
 }
