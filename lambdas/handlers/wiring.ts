@@ -47,7 +47,11 @@ function missing(name: string): never {
 function build(): Runtime {
   const env = parseEnv(runtimeEnvSchema, process.env);
   const clients = createAwsClients(awsSettingsFromEnv(process.env));
-  const vault = new S3Vault({ s3: clients.s3, bucket: env.STRONGBOX_VAULT_BUCKET, kmsKeyArn: env.STRONGBOX_DATA_KEY_ARN });
+  const vault = new S3Vault({
+    s3: clients.s3,
+    bucket: env.STRONGBOX_VAULT_BUCKET,
+    kmsKeyArn: env.STRONGBOX_DATA_KEY_ARN,
+  });
   const writers = { postgres: new PostgresDumpWriter({ vault }), mysql: new MysqlDumpWriter({ vault }) };
   const loaders = { postgres: new PostgresDumpLoader(), mysql: new MysqlDumpLoader() };
   const admins = { postgres: new PostgresAdmin(), mysql: new MysqlAdmin() };
@@ -64,7 +68,10 @@ function build(): Runtime {
     env,
     catalog: new DynamoDbCatalog(clients.dynamodb, env.STRONGBOX_TABLE_NAME),
     vault,
-    secrets: new SecretsManagerStore(clients.secretsManager, { prefix: env.STRONGBOX_SECRET_PREFIX, kmsKeyId: env.STRONGBOX_DATA_KEY_ARN }),
+    secrets: new SecretsManagerStore(clients.secretsManager, {
+      prefix: env.STRONGBOX_SECRET_PREFIX,
+      kmsKeyId: env.STRONGBOX_DATA_KEY_ARN,
+    }),
     hostGuard: new DnsHostGuard({
       allowLoopback: env.STRONGBOX_ALLOW_LOOPBACK_SOURCES,
       allowedCidrs: env.STRONGBOX_ALLOWED_SOURCE_CIDRS,
@@ -75,10 +82,16 @@ function build(): Runtime {
     jobs:
       dump && verify
         ? new LambdaBackupJobs(clients.lambda, { dump, verify })
-        : { startDump: () => missing('STRONGBOX_DUMP_FUNCTION'), startVerify: () => missing('STRONGBOX_VERIFY_FUNCTION') },
+        : {
+            startDump: () => missing('STRONGBOX_DUMP_FUNCTION'),
+            startVerify: () => missing('STRONGBOX_VERIFY_FUNCTION'),
+          },
     workflow: stateMachine
       ? new StepFunctionsRestoreWorkflow(clients.sfn, stateMachine)
-      : { executionArnFor: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'), start: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN') },
+      : {
+          executionArnFor: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'),
+          start: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'),
+        },
   };
 }
 

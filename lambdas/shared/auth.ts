@@ -32,7 +32,9 @@ export function principalFromEvent(event: Pick<APIGatewayProxyEvent, 'requestCon
 /** The tenant the call acts on; tokens without one (platform operators) cannot use tenant routes. */
 export function requireTenant(principal: Principal): string {
   if (!principal.tenantId) {
-    throw new ForbiddenError('this route acts on a tenant and the token carries none (operator tokens act through the restore state machine)');
+    throw new ForbiddenError(
+      'this route acts on a tenant and the token carries none (operator tokens act through the restore state machine)',
+    );
   }
   return principal.tenantId;
 }

@@ -11,7 +11,10 @@ export const backupJobSchema = z.object({
 export const asyncFailureSchema = z.object({
   requestPayload: backupJobSchema,
   requestContext: z.object({ condition: z.string().optional() }).partial().optional(),
-  responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).partial().nullish(),
+  responsePayload: z
+    .object({ errorType: z.string().optional(), errorMessage: z.string().optional() })
+    .partial()
+    .nullish(),
 });
 
 /** State the restore machine hands to its tasks after "Prepare restore". */

@@ -13,10 +13,9 @@ export function pathId(event: Pick<APIGatewayProxyEvent, 'pathParameters'>, kind
 }
 
 export function query(event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>): Record<string, string> {
-  return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, value]) => value !== undefined)) as Record<
-    string,
-    string
-  >;
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).filter(([, value]) => value !== undefined),
+  ) as Record<string, string>;
 }
 
 /** Tenant admins manage sources; members read, back up, download and restore. Operators are above both. */

@@ -16,7 +16,10 @@ const hostName = z
   .trim()
   .min(1)
   .max(253)
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/, 'must be a host name or IP address');
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/,
+    'must be a host name or IP address',
+  );
 
 export const createSourceSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),

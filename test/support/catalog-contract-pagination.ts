@@ -61,7 +61,7 @@ export function describeCatalogPagination(current: () => Catalog, options: Catal
       expect(ofY.pages).toBe(4);
     });
 
-    it('lists restores newest first, one page at a time, each exactly once, and only the tenant\'s', async () => {
+    it("lists restores newest first, one page at a time, each exactly once, and only the tenant's", async () => {
       // Prepare
       const catalog = current();
       const backupId = ids.next('backup');

@@ -53,6 +53,10 @@ export class JwtVerifier {
       throw new UnauthenticatedError('token carries a malformed tenant');
     }
     const roles = [...stringList(payload['strongbox:roles']), ...stringList(payload['cognito:groups'])];
-    return { subject: payload.sub, ...(typeof tenant === 'string' ? { tenantId: tenant } : {}), roles: [...new Set(roles)] };
+    return {
+      subject: payload.sub,
+      ...(typeof tenant === 'string' ? { tenantId: tenant } : {}),
+      roles: [...new Set(roles)],
+    };
   }
 }

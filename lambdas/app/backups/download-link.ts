@@ -37,7 +37,10 @@ export async function getDownloadLink(
     !backup.compression ||
     backup.storedBytes === undefined
   ) {
-    throw new ConflictError(`backup ${backup.id} is ${backup.status}; only succeeded backups can be downloaded`, 'backup_not_downloadable');
+    throw new ConflictError(
+      `backup ${backup.id} is ${backup.status}; only succeeded backups can be downloaded`,
+      'backup_not_downloadable',
+    );
   }
   const ttlSeconds = Math.min(deps.ttlSeconds, 900);
   const fileName = downloadFileName(backup.id, backup.format, backup.compression);

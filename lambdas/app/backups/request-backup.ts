@@ -19,14 +19,24 @@ export async function requestBackup(
 ): Promise<Backup> {
   const source = await getSource(deps.catalog, input.tenantId, input.sourceId);
   const backup = newBackup(
-    { tenantId: input.tenantId, id: deps.ids.next('backup'), sourceId: source.id, engine: source.type, trigger: input.trigger },
+    {
+      tenantId: input.tenantId,
+      id: deps.ids.next('backup'),
+      sourceId: source.id,
+      engine: source.type,
+      trigger: input.trigger,
+    },
     deps.clock.now(),
   );
   await deps.catalog.backups.save(backup, 'absent');
   try {
     await deps.jobs.startDump({ tenantId: backup.tenantId, backupId: backup.id });
   } catch (error) {
-    const failed = failBackup(backup, { code: 'not_started', message: 'the dump worker could not be started' }, deps.clock.now());
+    const failed = failBackup(
+      backup,
+      { code: 'not_started', message: 'the dump worker could not be started' },
+      deps.clock.now(),
+    );
     await deps.catalog.backups.save(failed, 'pending');
     throw new ServiceUnavailableError('the dump worker could not be started; try again later', { cause: error });
   }

@@ -11,7 +11,9 @@ export async function requestVerify(
 ): Promise<Backup> {
   const backup = await getBackup(deps.catalog, input.tenantId, input.backupId);
   if (backup.status !== 'succeeded') {
-    throw new BackupNotRestorableError(`backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`);
+    throw new BackupNotRestorableError(
+      `backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`,
+    );
   }
   await deps.jobs.startVerify(input);
   return backup;

@@ -42,7 +42,8 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
   try {
     await deps.catalog.backups.save(running, 'pending');
   } catch (error) {
-    if (error instanceof StaleStateError) return (await deps.catalog.backups.get(input.tenantId, input.backupId)) ?? pending;
+    if (error instanceof StaleStateError)
+      return (await deps.catalog.backups.get(input.tenantId, input.backupId)) ?? pending;
     throw error;
   }
 
@@ -58,14 +59,29 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
     await deps.hostGuard.check(source.host);
 
     const writer = deps.engines.writer(source.type);
-    const connection = { engine: source.type, host: source.host, port: source.port, database: source.database, username: source.username, password };
+    const connection = {
+      engine: source.type,
+      host: source.host,
+      port: source.port,
+      database: source.database,
+      username: source.username,
+      password,
+    };
     const server = await writer.describe(connection);
     const partSize = choosePartSize(server.sizeBytes);
     const dump = await writer.write({ connection, key: objectKey, partSize });
 
     const manifest = buildDumpManifest({
       backup: running,
-      source: { id: source.id, name: source.name, engine: source.type, host: source.host, port: source.port, database: source.database, username: source.username },
+      source: {
+        id: source.id,
+        name: source.name,
+        engine: source.type,
+        host: source.host,
+        port: source.port,
+        database: source.database,
+        username: source.username,
+      },
       serverVersion: server.serverVersion,
       tool: { name: dump.toolName, version: dump.toolVersion, options: dump.toolOptions },
       startedAt: running.startedAt ?? running.createdAt,

@@ -42,7 +42,9 @@ export async function verifyBackup(
 ): Promise<VerificationOutcome> {
   const backup = await getBackup(deps.catalog, input.tenantId, input.backupId);
   if (backup.status !== 'succeeded' || !backup.object || !backup.manifest || !backup.sha256) {
-    throw new BackupNotRestorableError(`backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`);
+    throw new BackupNotRestorableError(
+      `backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`,
+    );
   }
   const manifest = JSON.parse(await deps.vault.getText(backup.manifest.key, backup.manifest.versionId)) as DumpManifest;
   const stored = await deps.vault.open(backup.object.key);
@@ -55,7 +57,8 @@ export async function verifyBackup(
       `the stored object's SHA-256 is ${actual.sha256} (version ${stored.versionId ?? 'unversioned'}), not the recorded ${backup.sha256} (version ${backup.object.versionId ?? 'unversioned'})`,
     );
   }
-  if (actual.bytes !== backup.storedBytes) problems.push(`the stored object has ${actual.bytes} bytes, not ${backup.storedBytes}`);
+  if (actual.bytes !== backup.storedBytes)
+    problems.push(`the stored object has ${actual.bytes} bytes, not ${backup.storedBytes}`);
 
   const ok = problems.length === 0;
   const detail = ok ? `SHA-256 ${actual.sha256} matches (${actual.bytes} bytes)` : problems.join('; ');

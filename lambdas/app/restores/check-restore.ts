@@ -15,10 +15,15 @@ export interface RestoreCheck {
   readonly rows?: number;
 }
 
-function expectedTables(manifestTables: readonly ManifestTable[], tables: readonly string[], schemas: readonly string[]) {
+function expectedTables(
+  manifestTables: readonly ManifestTable[],
+  tables: readonly string[],
+  schemas: readonly string[],
+) {
   if (tables.length === 0 && schemas.length === 0) return manifestTables;
   const selected = new Set(resolveTables(manifestTables, tables).tables);
-  for (const table of manifestTables) if (table.schema !== undefined && schemas.includes(table.schema)) selected.add(table);
+  for (const table of manifestTables)
+    if (table.schema !== undefined && schemas.includes(table.schema)) selected.add(table);
   return [...selected];
 }
 
@@ -26,7 +31,10 @@ function expectedTables(manifestTables: readonly ManifestTable[], tables: readon
  * Proves the restore: every table the backup recorded (or the selection asked for) exists in the restored database,
  * with exactly the recorded row count where the backup counted rows.
  */
-export async function checkRestore(deps: CheckRestoreDeps, input: { tenantId: string; restoreId: string }): Promise<RestoreCheck> {
+export async function checkRestore(
+  deps: CheckRestoreDeps,
+  input: { tenantId: string; restoreId: string },
+): Promise<RestoreCheck> {
   const context = await loadRestoreContext(deps, input);
   const manifest = await readManifest(deps.vault, context.backup);
   const expected = expectedTables(manifest.tables, context.restore.selection.tables, context.restore.selection.schemas);
@@ -38,7 +46,8 @@ export async function checkRestore(deps: CheckRestoreDeps, input: { tenantId: st
     const name = qualifiedTableName(table);
     const count = actual.get(name);
     if (count === undefined) problems.push(`${name} is missing`);
-    else if (table.rows !== undefined && count !== table.rows) problems.push(`${name} has ${count} rows, the backup ${table.rows}`);
+    else if (table.rows !== undefined && count !== table.rows)
+      problems.push(`${name} has ${count} rows, the backup ${table.rows}`);
     rows += count ?? 0;
   }
   if (problems.length > 0) {

@@ -55,7 +55,11 @@ export async function recordRestoreFailure(
   let secrets: string[] = [];
   if (restore.createdTarget) {
     try {
-      const context = await loadRestoreContext(deps, { tenantId: restore.tenantId, restoreId: restore.id }, { requireRunning: false });
+      const context = await loadRestoreContext(
+        deps,
+        { tenantId: restore.tenantId, restoreId: restore.id },
+        { requireRunning: false },
+      );
       secrets = [context.password];
       await deps.engines.admin(context.target.type).dropDatabase(context.server, restore.target.database);
       notes.push(`the partly restored database ${restore.target.database} was dropped`);

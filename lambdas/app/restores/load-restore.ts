@@ -13,21 +13,31 @@ export interface LoadRestoreDeps extends RestoreContextDeps {
  * on the way (the loader refuses bytes whose SHA-256 differs). `createdTarget` is recorded before loading, so a
  * failure anywhere after this point drops only what Strongbox created.
  */
-export async function loadRestore(deps: LoadRestoreDeps, input: { tenantId: string; restoreId: string }): Promise<void> {
+export async function loadRestore(
+  deps: LoadRestoreDeps,
+  input: { tenantId: string; restoreId: string },
+): Promise<void> {
   const context = await loadRestoreContext(deps, input);
   const { restore, backup } = context;
   const admin = deps.engines.admin(context.target.type);
   const name = restore.target.database;
 
   if (restore.target.replaceExisting) {
-    const saved = restore.preRestoreBackupId ? await deps.catalog.backups.get(restore.tenantId, restore.preRestoreBackupId) : undefined;
+    const saved = restore.preRestoreBackupId
+      ? await deps.catalog.backups.get(restore.tenantId, restore.preRestoreBackupId)
+      : undefined;
     if (saved?.status !== 'succeeded') {
-      throw new ConflictError(`restore ${restore.id} would replace ${name} without a succeeded pre-restore backup`, 'invalid_state');
+      throw new ConflictError(
+        `restore ${restore.id} would replace ${name} without a succeeded pre-restore backup`,
+        'invalid_state',
+      );
     }
     if (await admin.databaseExists(context.server, name)) await admin.dropDatabase(context.server, name);
   } else if (await admin.databaseExists(context.server, name)) {
     if (!restore.createdTarget) {
-      throw new RestoreTargetExistsError(`database ${name} already exists on source ${context.target.id}; choose a new name`);
+      throw new RestoreTargetExistsError(
+        `database ${name} already exists on source ${context.target.id}; choose a new name`,
+      );
     }
     // A retried step: the database is the one this restore created and half-filled.
     await admin.dropDatabase(context.server, name);

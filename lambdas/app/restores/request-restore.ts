@@ -24,7 +24,11 @@ export async function requestRestore(deps: RequestRestoreDeps, request: RestoreR
       id,
       backupId: backup.id,
       engine: backup.engine,
-      target: { sourceId: targetSource.id, database: request.target.database, replaceExisting: request.target.replaceExisting },
+      target: {
+        sourceId: targetSource.id,
+        database: request.target.database,
+        replaceExisting: request.target.replaceExisting,
+      },
       selection: { tables: request.tables, schemas: request.schemas },
       requestedBy: request.requestedBy,
       executionArn: deps.workflow.executionArnFor(id),
@@ -35,7 +39,11 @@ export async function requestRestore(deps: RequestRestoreDeps, request: RestoreR
   try {
     await deps.workflow.start({ tenantId: restore.tenantId, restoreId: restore.id });
   } catch (error) {
-    const failed = failRestore(restore, { code: 'not_started', message: 'the restore workflow could not be started' }, deps.clock.now());
+    const failed = failRestore(
+      restore,
+      { code: 'not_started', message: 'the restore workflow could not be started' },
+      deps.clock.now(),
+    );
     await deps.catalog.restores.save(failed, 'pending').catch(() => undefined);
     throw new ServiceUnavailableError('the restore workflow could not be started; try again later', { cause: error });
   }

@@ -10,7 +10,11 @@ import { readManifest } from '../backups/read-manifest';
 export interface RestoreRequest {
   readonly tenantId: string;
   readonly backupId: string;
-  readonly target: { readonly database: string; readonly sourceId?: string | undefined; readonly replaceExisting: boolean };
+  readonly target: {
+    readonly database: string;
+    readonly sourceId?: string | undefined;
+    readonly replaceExisting: boolean;
+  };
   readonly tables: readonly string[];
   readonly schemas: readonly string[];
   readonly requestedBy: string;
@@ -31,14 +35,16 @@ export async function validateRestore(
 ): Promise<ValidatedRestore> {
   const backup = await getBackup(deps.catalog, request.tenantId, request.backupId);
   if (!isRestorable(backup)) {
-    throw new BackupNotRestorableError(`backup ${backup.id} is ${backup.status}; only succeeded backups can be restored`);
+    throw new BackupNotRestorableError(
+      `backup ${backup.id} is ${backup.status}; only succeeded backups can be restored`,
+    );
   }
   const targetSourceId = request.target.sourceId ?? backup.sourceId;
   const targetSource = await deps.catalog.sources.get(request.tenantId, targetSourceId);
   if (!targetSource) {
     if (request.target.sourceId !== undefined) throw new NotFoundError('source', targetSourceId);
-    throw new ValidationError('the backup\'s source no longer exists; name a target source', [
-      { path: 'target.sourceId', message: 'required: the backup\'s source was deleted' },
+    throw new ValidationError("the backup's source no longer exists; name a target source", [
+      { path: 'target.sourceId', message: "required: the backup's source was deleted" },
     ]);
   }
   if (targetSource.type !== backup.engine) {
@@ -47,7 +53,7 @@ export async function validateRestore(
     ]);
   }
   if (request.target.replaceExisting && request.target.database !== targetSource.database) {
-    throw new ValidationError('replaceExisting is only allowed for the target source\'s own database', [
+    throw new ValidationError("replaceExisting is only allowed for the target source's own database", [
       { path: 'target.replaceExisting', message: `only allowed when target.database is ${targetSource.database}` },
     ]);
   }
@@ -61,7 +67,10 @@ export async function validateRestore(
     const resolved = resolveTables(manifest.tables, request.tables);
     const problems = [
       ...resolved.unknown.map((name) => ({ path: 'tables', message: `${name} is not in the backup` })),
-      ...resolved.ambiguous.map((name) => ({ path: 'tables', message: `${name} is ambiguous: qualify it as schema.table` })),
+      ...resolved.ambiguous.map((name) => ({
+        path: 'tables',
+        message: `${name} is ambiguous: qualify it as schema.table`,
+      })),
       ...request.schemas
         .filter((schema) => !manifest.tables.some((table) => table.schema === schema))
         .map((schema) => ({ path: 'schemas', message: `${schema} has no tables in the backup` })),

@@ -1,4 +1,4 @@
-import { DEFAULT_PORTS, type DatabaseEngine, type Source, type SourceView, toSourceView } from '../../domain/source';
+import { type DatabaseEngine, DEFAULT_PORTS, type Source, type SourceView, toSourceView } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { HostGuard } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';

@@ -1,11 +1,19 @@
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
 import { JwtVerifier } from '../../adapters/auth/jwt-verifier';
 import { authEnvSchema, parseEnv } from '../../shared/env';
 import { taskHandler } from '../../shared/middleware';
 import { logger } from '../../shared/powertools';
 
 const env = parseEnv(authEnvSchema, process.env);
-const verifier = new JwtVerifier({ jwksUrl: env.STRONGBOX_JWKS_URL, issuer: env.STRONGBOX_JWT_ISSUER, audience: env.STRONGBOX_JWT_AUDIENCE });
+const verifier = new JwtVerifier({
+  jwksUrl: env.STRONGBOX_JWKS_URL,
+  issuer: env.STRONGBOX_JWT_ISSUER,
+  audience: env.STRONGBOX_JWT_AUDIENCE,
+});
 
 /** The policy covers the whole stage, so API Gateway's cached result is valid for every route (roles are checked in handlers). */
 function stageWildcard(methodArn: string): string {
@@ -15,7 +23,9 @@ function stageWildcard(methodArn: string): string {
 }
 
 export const handler = taskHandler(
-  async (event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  async (
+    event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent,
+  ): Promise<APIGatewayAuthorizerResult> => {
     const authorization =
       event.type === 'TOKEN'
         ? event.authorizationToken

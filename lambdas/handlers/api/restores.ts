@@ -1,6 +1,6 @@
 import { listRestores } from '../../app/restores/list-restores';
-import { getRestore } from '../../app/restores/restore-context';
 import { requestRestore } from '../../app/restores/request-restore';
+import { getRestore } from '../../app/restores/restore-context';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';

@@ -11,7 +11,9 @@ import { runtime } from '../wiring';
 export const handler = taskHandler(async (event: unknown) => {
   const failure = parseInput(asyncFailureSchema, event, 'event');
   const error = failure.responsePayload;
-  const what = error?.errorType ? `${error.errorType}: ${error.errorMessage ?? ''}` : (failure.requestContext?.condition ?? 'unknown');
+  const what = error?.errorType
+    ? `${error.errorType}: ${error.errorMessage ?? ''}`
+    : (failure.requestContext?.condition ?? 'unknown');
   const backup = await abandonBackup(runtime(), {
     ...failure.requestPayload,
     reason: `the dump worker stopped before recording an outcome (${redact(what).slice(0, 500)})`,

@@ -14,7 +14,11 @@ export const handler = taskHandler(async (event: unknown) => {
   if (backup.status === 'succeeded') {
     metrics.addMetric(METRIC.backupSucceeded, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.backupBytes, MetricUnit.Bytes, backup.storedBytes ?? 0);
-    logger.info('backup succeeded', { storedBytes: backup.storedBytes, partCount: backup.partCount, tables: backup.tableCount });
+    logger.info('backup succeeded', {
+      storedBytes: backup.storedBytes,
+      partCount: backup.partCount,
+      tables: backup.tableCount,
+    });
   } else if (backup.status === 'failed') {
     metrics.addMetric(METRIC.backupFailed, MetricUnit.Count, 1);
     logger.warn('backup failed', { error: backup.error });

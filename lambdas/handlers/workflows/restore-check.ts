@@ -5,4 +5,6 @@ import { parseInput } from '../../shared/validation';
 import { runtime } from '../wiring';
 
 /** "Check restored": compares the restored tables and row counts with the backup's manifest. */
-export const handler = taskHandler(async (event: unknown) => checkRestore(runtime(), parseInput(restoreStateSchema, event, 'state')));
+export const handler = taskHandler(async (event: unknown) =>
+  checkRestore(runtime(), parseInput(restoreStateSchema, event, 'state')),
+);

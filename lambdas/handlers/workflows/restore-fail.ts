@@ -19,5 +19,9 @@ export const handler = taskHandler(async (event: unknown) => {
   const restore = await recordRestoreFailure(runtime(), state);
   metrics.addMetric(METRIC.restoreFailed, MetricUnit.Count, 1);
   logger.warn('restore failed', { restoreId: state.restoreId, error: restore?.error });
-  return { restoreId: state.restoreId ?? null, status: restore?.status ?? 'not_recorded', error: restore?.error ?? null };
+  return {
+    restoreId: state.restoreId ?? null,
+    status: restore?.status ?? 'not_recorded',
+    error: restore?.error ?? null,
+  };
 });

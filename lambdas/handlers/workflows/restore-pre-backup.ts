@@ -5,4 +5,6 @@ import { parseInput } from '../../shared/validation';
 import { runtime } from '../wiring';
 
 /** "Pre-restore backup": backs up the database a restore is about to replace. */
-export const handler = taskHandler(async (event: unknown) => preRestoreBackup(runtime(), parseInput(restoreStateSchema, event, 'state')));
+export const handler = taskHandler(async (event: unknown) =>
+  preRestoreBackup(runtime(), parseInput(restoreStateSchema, event, 'state')),
+);

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Stage configuration: one JSON file per stage in config/<stage>.json, chosen with `-c stage=<name>`.
+ * Everything synth needs is in here, so synth never looks anything up in an AWS account.
+ */
+const days = z.number().int().min(1).max(36_500);
+
+const vaultSchema = z
+  .object({
+    /** Default retention for every object version. Cannot be turned off once a bucket has it. */
+    objectLock: z
+      .object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days })
+      .strict()
+      .optional(),
+    /** Old versions (overwritten or deleted objects) are removed this many days after they stop being current. */
+    noncurrentVersionExpirationDays: days,
+  })
+  .strict();
+
+const authSchema = z
+  .object({
+    /** Expected `iss` of tenant tokens (STRONGBOX_JWT_ISSUER). */
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    jwksUrl: z.url(),
+  })
+  .strict();
+
+/** Existing network the database-reaching functions join. Given as ids so synth needs no VPC lookup. */
+const networkSchema = z
+  .object({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    /** Stage-wide steady-state requests per second. */
+    throttlingRateLimit: z.number().int().min(1).default(50),
+    throttlingBurstLimit: z.number().int().min(1).default(100),
+    /** WAF rate-based rule: requests per 5 minutes from one IP address before it is blocked. */
+    wafRequestsPerFiveMinutes: z.number().int().min(10).default(2_000),
+  })
+  .strict();
+
+export const stageConfigSchema = z
+  .object({
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, at most 20'),
+    env: z
+      .object({
+        account: z
+          .string()
+          .regex(/^\d{12}$/)
+          .optional(),
+        region: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    vault: vaultSchema,
+    auth: authSchema,
+    network: networkSchema.optional(),
+    /** Private networks sources may live in (STRONGBOX_ALLOWED_SOURCE_CIDRS). */
+    allowedSourceCidrs: z.array(z.union([z.cidrv4(), z.cidrv6()])).default([]),
+    /** Secrets Manager name prefix of source credentials; IAM is scoped to it. */
+    secretPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'a Secrets Manager name prefix ending in "/"')
+      .default('strongbox/'),
+    downloadUrlTtlSeconds: z.number().int().min(60).max(900).default(900),
+    api: apiSchema.prefault({}),
+  })
+  .strict();
+
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+
+export function parseStageConfig(input: unknown): StageConfig {
+  const result = stageConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid stage configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Reads config/<stage>.json; the file name is the stage, so the file does not repeat it. */
+export function loadStageConfig(stage: string, configDir: string): StageConfig {
+  if (!/^[a-z][a-z0-9-]*$/.test(stage)) throw new Error(`invalid stage name "${stage}"`);
+  const file = join(configDir, `${stage}.json`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read stage configuration ${file}`, { cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new Error(`stage configuration ${file} must be a JSON object`);
+  }
+  if ('stage' in raw && raw.stage !== stage) {
+    throw new Error(`stage configuration ${file} names stage "${String(raw.stage)}", expected "${stage}"`);
+  }
+  return parseStageConfig({ ...raw, stage });
+}

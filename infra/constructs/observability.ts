@@ -1,0 +1,99 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { BACKUP_FAILED_METRIC } from '../contract';
+import type { StrongboxFunction, StrongboxImageFunction } from './function';
+
+export interface ObservabilityProps {
+  readonly stage: string;
+  /** Every function of the service, by a stable name used in the alarm ids. */
+  readonly functions: Readonly<Record<string, StrongboxFunction | StrongboxImageFunction>>;
+  readonly restoreStateMachine: IStateMachine;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Alarms on what an operator must act on: a failed backup (the `BackupFailed` metric the dump handlers emit,
+ * see BACKUP_FAILED_METRIC in infra/contract.ts), a failed or timed-out restore, and any function error.
+ * They notify one encrypted SNS topic; subscribe to it per stage.
+ */
+export class Observability extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+
+    // Only notifications pass through this key, so it goes with the stack.
+    const key = new Key(this, 'TopicKey', {
+      description: `Strongbox ${props.stage}: alarm notifications`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch publishes alarm notifications to the topic, so it must be able to use the key.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Strongbox ${props.stage} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    this.alarm(
+      'BackupFailed',
+      'A backup failed (BackupFailed metric from the dump handlers)',
+      new Metric({
+        namespace: BACKUP_FAILED_METRIC.namespace,
+        metricName: BACKUP_FAILED_METRIC.metricName,
+        dimensionsMap: { ...BACKUP_FAILED_METRIC.dimensions },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'RestoreFailed',
+      'A restore execution failed or timed out',
+      new MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: props.restoreStateMachine.metricFailed({ statistic: 'Sum', period: FIVE_MINUTES }),
+          timedOut: props.restoreStateMachine.metricTimedOut({ statistic: 'Sum', period: FIVE_MINUTES }),
+        },
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.alarm(
+        `${name}Errors`,
+        `Function ${fn.entry} failed`,
+        fn.function.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      );
+    }
+  }
+
+  private alarm(id: string, description: string, metric: Metric | MathExpression): void {
+    const alarm = metric.createAlarm(this, `${id}Alarm`, {
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,85 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The contract between infra and runtime code (docs/architecture.md): handler entry files by path, the
+ * environment variable names lambdas/shared/env.ts parses, and the metadata keys local mode reads.
+ * infra never imports lambdas/, so these strings are the only coupling.
+ */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const HANDLERS_DIR = 'lambdas/handlers';
+
+/** Entries relative to lambdas/handlers/. */
+export const ENTRIES = {
+  authorizer: 'api/authorizer.ts',
+  health: 'api/health.ts',
+  sources: 'api/sources.ts',
+  backups: 'api/backups.ts',
+  restores: 'api/restores.ts',
+  runDump: 'jobs/run-dump.ts',
+  verifyBackup: 'jobs/verify-backup.ts',
+  dumpFailed: 'jobs/dump-failed.ts',
+  restorePrepare: 'workflows/restore-prepare.ts',
+  restoreVerify: 'workflows/restore-verify.ts',
+  restorePreBackup: 'workflows/restore-pre-backup.ts',
+  restoreLoad: 'workflows/restore-load.ts',
+  restoreCheck: 'workflows/restore-check.ts',
+  restoreComplete: 'workflows/restore-complete.ts',
+  restoreFail: 'workflows/restore-fail.ts',
+} as const;
+
+export type EntryName = keyof typeof ENTRIES;
+
+/** Repo-relative path of an entry, the value of the `strongbox:entry` metadata. */
+export function entryPath(entry: string): string {
+  return `${HANDLERS_DIR}/${entry}`;
+}
+
+/**
+ * Image CMD for an entry: scripts/build.ts writes lambdas/handlers/<dir>/<name>.ts to dist/<dir>/<name>.mjs and
+ * the Dockerfile copies dist/ to the task root, so the Lambda handler string is `<dir>/<name>.handler`.
+ */
+export function imageHandler(entry: string): string {
+  return `${entry.replace(/\.ts$/, '')}.${HANDLER_EXPORT}`;
+}
+
+export const HANDLER_EXPORT = 'handler';
+
+export const METADATA = {
+  entry: 'strongbox:entry',
+  handler: 'strongbox:handler',
+} as const;
+
+export const ENV = {
+  stage: 'STRONGBOX_STAGE',
+  tableName: 'STRONGBOX_TABLE_NAME',
+  vaultBucket: 'STRONGBOX_VAULT_BUCKET',
+  dataKeyArn: 'STRONGBOX_DATA_KEY_ARN',
+  secretPrefix: 'STRONGBOX_SECRET_PREFIX',
+  dumpFunction: 'STRONGBOX_DUMP_FUNCTION',
+  verifyFunction: 'STRONGBOX_VERIFY_FUNCTION',
+  restoreStateMachineArn: 'STRONGBOX_RESTORE_STATE_MACHINE_ARN',
+  allowedSourceCidrs: 'STRONGBOX_ALLOWED_SOURCE_CIDRS',
+  downloadUrlTtlSeconds: 'STRONGBOX_DOWNLOAD_URL_TTL_SECONDS',
+  jwtIssuer: 'STRONGBOX_JWT_ISSUER',
+  jwtAudience: 'STRONGBOX_JWT_AUDIENCE',
+  jwksUrl: 'STRONGBOX_JWKS_URL',
+} as const;
+
+/** Set on every function by the function constructs. */
+export const POWERTOOLS_ENV = {
+  POWERTOOLS_SERVICE_NAME: 'strongbox',
+  POWERTOOLS_METRICS_NAMESPACE: 'Strongbox',
+} as const;
+
+/**
+ * Metric the dump handlers emit when a backup fails (Powertools Metrics: namespace from
+ * POWERTOOLS_METRICS_NAMESPACE, default dimension `service` from POWERTOOLS_SERVICE_NAME). The alarm in
+ * infra/constructs/observability.ts watches exactly this.
+ */
+export const BACKUP_FAILED_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'BackupFailed',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;

@@ -1,0 +1,96 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config';
+import { DataAccess, type DataExports } from '../constructs/data-access';
+import { Dumps } from '../constructs/dumps';
+import { DatabaseNetwork } from '../constructs/network';
+import { Observability } from '../constructs/observability';
+import { Restore } from '../constructs/restore';
+import { TenantApi } from '../constructs/tenant-api';
+import { WorkerImage } from '../constructs/worker-image';
+import { ENV } from '../contract';
+
+export interface ServiceStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** Export names of the data stack's resources (DataStack.exports). */
+  readonly data: DataExports;
+}
+
+/** The stateless stack: functions, the tenant API, the restore state machine and the alarms. */
+export class ServiceStack extends Stack {
+  readonly dataAccess: DataAccess;
+  readonly dumps: Dumps;
+  readonly restore: Restore;
+  readonly tenantApi: TenantApi;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.dataAccess = new DataAccess(this, 'DataAccess', { exports: props.data, secretPrefix: config.secretPrefix });
+    const network =
+      config.network === undefined
+        ? undefined
+        : new DatabaseNetwork(this, 'DatabaseNetwork', config.network).functionNetwork;
+    const onNetwork = network === undefined ? {} : { network };
+
+    // One environment for every function: local mode runs all handlers in one process with one environment,
+    // so a variable must never mean different things to different functions.
+    const environment: Record<string, string> = {
+      [ENV.stage]: config.stage,
+      [ENV.tableName]: this.dataAccess.tableName,
+      [ENV.vaultBucket]: this.dataAccess.vaultBucketName,
+      [ENV.dataKeyArn]: this.dataAccess.dataKeyArn,
+      [ENV.secretPrefix]: config.secretPrefix,
+      [ENV.allowedSourceCidrs]: config.allowedSourceCidrs.join(','),
+      [ENV.downloadUrlTtlSeconds]: String(config.downloadUrlTtlSeconds),
+    };
+
+    const image = new WorkerImage(this, 'WorkerImage').asset;
+    this.dumps = new Dumps(this, 'Dumps', { image, data: this.dataAccess, environment, ...onNetwork });
+    this.restore = new Restore(this, 'Restore', { image, data: this.dataAccess, environment, ...onNetwork });
+    this.tenantApi = new TenantApi(this, 'TenantApi', {
+      stage: config.stage,
+      data: this.dataAccess,
+      environment,
+      auth: config.auth,
+      throttling: {
+        rateLimit: config.api.throttlingRateLimit,
+        burstLimit: config.api.throttlingBurstLimit,
+        wafRequestsPerFiveMinutes: config.api.wafRequestsPerFiveMinutes,
+      },
+      runDump: this.dumps.runDump,
+      verifyBackup: this.dumps.verifyBackup,
+      restoreStateMachine: this.restore.stateMachine,
+    });
+
+    const { handlers: api } = this.tenantApi;
+    const { handlers: restore } = this.restore;
+    this.observability = new Observability(this, 'Observability', {
+      stage: config.stage,
+      restoreStateMachine: this.restore.stateMachine,
+      functions: {
+        Authorizer: this.tenantApi.authorizer,
+        Health: api.health,
+        Sources: api.sources,
+        Backups: api.backups,
+        Restores: api.restores,
+        RunDump: this.dumps.runDump,
+        DumpFailed: this.dumps.dumpFailed,
+        VerifyBackup: this.dumps.verifyBackup,
+        RestorePrepare: restore.prepare,
+        RestoreVerify: restore.verify,
+        RestorePreBackup: restore.preBackup,
+        RestoreLoad: restore.load,
+        RestoreCheck: restore.check,
+        RestoreComplete: restore.complete,
+        RestoreFail: restore.fail,
+      },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.tenantApi.api.url });
+    new CfnOutput(this, 'RestoreStateMachineArn', { value: this.restore.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+  }
+}
