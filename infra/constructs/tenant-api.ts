@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENTRIES, ENV } from '../contract';
+import { ApiErrors } from './api-errors';
 import { ApiFirewall } from './api-firewall';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction, type StrongboxImageFunction } from './function';
@@ -171,6 +172,8 @@ export class TenantApi extends Construct {
         });
       }
     }
+
+    new ApiErrors(this, 'Errors', { api: this.api });
 
     new ApiFirewall(this, 'Firewall', {
       stage: this.api.deploymentStage,

@@ -100,13 +100,18 @@ export function buildDumpManifest(input: ManifestInput): DumpManifest {
 export function resolveTables(
   available: readonly ManifestTable[],
   requested: readonly string[],
-): { readonly tables: readonly ManifestTable[]; readonly unknown: readonly string[]; readonly ambiguous: readonly string[] } {
+): {
+  readonly tables: readonly ManifestTable[];
+  readonly unknown: readonly string[];
+  readonly ambiguous: readonly string[];
+} {
   const tables: ManifestTable[] = [];
   const unknown: string[] = [];
   const ambiguous: string[] = [];
   for (const name of requested) {
     const exact = available.filter((table) => qualifiedTableName(table) === name);
-    const matches = exact.length > 0 ? exact : available.filter((table) => table.schema !== undefined && table.name === name);
+    const matches =
+      exact.length > 0 ? exact : available.filter((table) => table.schema !== undefined && table.name === name);
     if (matches.length === 0) unknown.push(name);
     else if (matches.length > 1) ambiguous.push(name);
     else if (!tables.includes(matches[0] as ManifestTable)) tables.push(matches[0] as ManifestTable);

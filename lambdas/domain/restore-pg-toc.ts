@@ -9,9 +9,10 @@ import { RestoreFailedError } from './errors';
  * pg_restore prints names unquoted and separated by single spaces (`id; catalog-oid oid DESC namespace tag owner`,
  * namespace `-` when the object lives outside a schema, owner empty for some entries). That is ambiguous when
  * names contain spaces, so the parser resolves it with what the listing itself tells: DESC is matched against
- * the kinds pg_dump writes (longest first), the namespace against the schemas the archive creates (longest
- * first), and the owner is the last word. Known limits: role names with spaces, and schema names that are a
- * prefix-plus-space of another schema's name, can be split wrongly; newlines in names print as spaces.
+ * the kinds pg_dump writes (longest first), the namespace against the schemas the archive creates (when two
+ * schemas fit, e.g. "my" and "my schema", the one the entry's dependencies live in wins), and the owner is the
+ * last word. Known limits: role names with spaces are split wrongly; newlines in names print as spaces (the
+ * selection matches names the same way, see restore-selection.ts).
  */
 export interface PgTocEntry {
   readonly id: number;
@@ -94,7 +95,7 @@ export const PG_TOC_DESCS: readonly string[] = [
 ];
 
 const DESCS_LONGEST_FIRST = [...PG_TOC_DESCS].sort((a, b) => b.length - a.length);
-const ENTRY_LINE = /^(\d+); (\d+) (\d+) (.*)$/;
+const ENTRY_LINE = /^(\d+); (\d+) (\d+) (.*)$/s;
 const DEPENDS_LINE = /^;\s*depends on:(.*)$/;
 
 interface RawEntry {
@@ -109,7 +110,7 @@ function splitDesc(text: string, line: string): { desc: string; rest: string } {
     if (text.startsWith(`${desc} `)) return { desc, rest: text.slice(desc.length + 1) };
   }
   // A kind this parser does not know (a newer pg_dump): its leading upper-case words.
-  const match = /^([A-Z]+(?: [A-Z]+)*) (.*)$/.exec(text);
+  const match = /^([A-Z]+(?: [A-Z]+)*) (.*)$/s.exec(text);
   if (match?.[1] === undefined || match[2] === undefined) {
     throw new RestoreFailedError(`unexpected line in the archive's table of contents: ${line.slice(0, 200)}`);
   }
@@ -122,17 +123,12 @@ function splitOwner(text: string): { tag: string; owner: string } {
   return space < 0 ? { tag: text, owner: '' } : { tag: text.slice(0, space), owner: text.slice(space + 1) };
 }
 
-function splitNamespace(
-  rest: string,
-  schemasLongestFirst: readonly string[],
-): { namespace?: string; remainder: string } {
-  if (rest.startsWith('- ')) return { remainder: rest.slice(2) };
-  for (const schema of schemasLongestFirst) {
-    if (rest.startsWith(`${schema} `)) return { namespace: schema, remainder: rest.slice(schema.length + 1) };
-  }
+/** Schemas `rest` can start with, longest first: more than one means the printed line is ambiguous. */
+function namespaceCandidates(rest: string, schemasLongestFirst: readonly string[]): string[] {
+  const candidates = schemasLongestFirst.filter((schema) => rest.startsWith(`${schema} `));
+  if (candidates.length > 0) return candidates;
   const space = rest.indexOf(' ');
-  if (space < 0) return { namespace: rest, remainder: '' };
-  return { namespace: rest.slice(0, space), remainder: rest.slice(space + 1) };
+  return [space < 0 ? rest : rest.slice(0, space)];
 }
 
 /** Parses the output of `pg_restore -l --verbose` (without --verbose, dependencies are empty). */
@@ -164,8 +160,39 @@ export function parsePgRestoreListing(text: string): PgTocEntry[] {
   }
   const schemasLongestFirst = [...schemas].sort((a, b) => b.length - a.length);
 
+  // "my schema my table" is table "my table" in schema "my schema", or table "schema my table" in schema "my".
+  // An entry's dependencies tell: objects depend on their schema, data and constraints on their table.
+  const namespaces = new Map<number, string | undefined>();
+  const candidates = new Map<number, string[]>();
+  for (const entry of raw) {
+    if (entry.rest.startsWith('- ')) namespaces.set(entry.id, undefined);
+    else candidates.set(entry.id, namespaceCandidates(entry.rest, schemasLongestFirst));
+  }
+  const byId = new Map(raw.map((entry) => [entry.id, entry]));
+  const namespaceOf = (id: number): string | undefined => {
+    const entry = byId.get(id);
+    if (entry?.desc === 'SCHEMA') return splitOwner(entry.rest.slice(2)).tag;
+    return namespaces.get(id) ?? candidates.get(id)?.[0];
+  };
+  // Objects in a dumped schema depend on its SCHEMA entry; objects in `public` (not dumped) on none.
+  const dumpedSchemas = new Set(raw.filter((e) => e.desc === 'SCHEMA').map((e) => namespaceOf(e.id)));
+  for (let pass = 0; pass < 2; pass++) {
+    for (const entry of raw) {
+      const options = candidates.get(entry.id);
+      if (options === undefined) continue;
+      const supports = (schema: string, dep: number) => namespaceOf(dep) === schema;
+      const ownSchema = options.find((schema) =>
+        entry.deps.some((dep) => byId.get(dep)?.desc === 'SCHEMA' && supports(schema, dep)),
+      );
+      const hinted = options.find((schema) => entry.deps.some((dep) => supports(schema, dep)));
+      const undumped = options.find((schema) => !dumpedSchemas.has(schema));
+      namespaces.set(entry.id, ownSchema ?? hinted ?? undumped ?? options[0]);
+    }
+  }
+
   return raw.map((entry) => {
-    const { namespace, remainder } = splitNamespace(entry.rest, schemasLongestFirst);
+    const namespace = namespaces.get(entry.id);
+    const remainder = namespace === undefined ? entry.rest.slice(2) : entry.rest.slice(namespace.length + 1);
     const { tag, owner } = splitOwner(remainder);
     return { id: entry.id, desc: entry.desc, namespace, tag, owner, deps: entry.deps };
   });

@@ -10,6 +10,7 @@ import type { PgTocEntry } from './restore-pg-toc';
  * A bare name found in several schemas is refused as ambiguous; a qualified match wins over a bare one (so
  * `a.b` is schema a, table b, even if some schema has a table named "a.b" — write that one `public.a.b`).
  * `schemas` names whole schemas. Names that match nothing are refused, all of them in one ValidationError.
+ * pg_restore prints line breaks in names as spaces, so names are compared that way too.
  *
  * What is restored:
  * 1. Seeds: the named relations, the partitions of named partitioned tables, every entry of a named schema (and
@@ -71,6 +72,11 @@ const DEFINITIONS = new Set([
 
 type Role = 'relation' | 'session' | 'never' | 'definition' | 'attached';
 
+/** A name as pg_restore prints it. */
+function printable(name: string): string {
+  return name.replace(/[\r\n]/g, ' ');
+}
+
 function qualified(entry: PgTocEntry): string {
   return entry.namespace === undefined ? entry.tag : `${entry.namespace}.${entry.tag}`;
 }
@@ -128,35 +134,40 @@ function resolveNames(toc: Toc, selection: RestoreSelection): Seeds {
   const named = new Map<number, number>();
   const relations = toc.entries.filter((entry) => RELATIONS.has(entry.desc));
 
-  selection.tables.forEach((name, index) => {
+  selection.tables.forEach((asked, index) => {
+    const name = printable(asked);
     const exact = relations.filter((entry) => entry.namespace !== undefined && qualified(entry) === name);
     const matches = exact.length > 0 ? exact : relations.filter((entry) => entry.tag === name);
     if (matches.length === 1 && matches[0] !== undefined) {
       ids.add(matches[0].id);
       named.set(matches[0].id, index);
     } else if (matches.length === 0) {
-      issues.push({ path: `tables[${index}]`, message: `no table or view named "${name}" in the backup` });
+      issues.push({ path: `tables[${index}]`, message: `no table or view named "${asked}" in the backup` });
     } else {
       const candidates = matches.map(qualified).sort().join(', ');
       issues.push({
         path: `tables[${index}]`,
-        message: `"${name}" is ambiguous: it matches ${candidates}; qualify it with its schema`,
+        message: `"${asked}" is ambiguous: it matches ${candidates}; qualify it with its schema`,
       });
     }
   });
 
-  selection.schemas.forEach((schema, index) => {
+  selection.schemas.forEach((asked, index) => {
+    const schema = printable(asked);
     const members = toc.entries.filter(
       (entry) => entry.namespace === schema || (entry.desc === 'SCHEMA' && entry.tag === schema),
     );
     if (members.length === 0) {
-      issues.push({ path: `schemas[${index}]`, message: `no schema named "${schema}" in the backup` });
+      issues.push({ path: `schemas[${index}]`, message: `no schema named "${asked}" in the backup` });
     }
     for (const entry of members) ids.add(entry.id);
   });
 
   if (issues.length > 0) {
-    throw new ValidationError(`the selection names objects the backup does not hold`, issues);
+    throw new ValidationError(
+      `some names in the selection match nothing, or more than one object, in the backup`,
+      issues,
+    );
   }
   return { ids, named };
 }

@@ -171,6 +171,31 @@ describe('tenant API', () => {
     expect(JSON.stringify(association[0]?.Properties.ResourceArn)).toContain(`"${stageId}"`);
   });
 
+  it("answers API Gateway's own errors in the API error shape, with a 404 for unknown routes", () => {
+    // Prepare
+    const { service } = synth(devConfig());
+
+    // Act
+    const responses = Object.values(resourcesOfType(service, 'AWS::ApiGateway::GatewayResponse')).map((response) => ({
+      type: response.Properties.ResponseType,
+      status: response.Properties.StatusCode,
+      body: JSON.parse(
+        String((response.Properties.ResponseTemplates as Record<string, string>)['application/json'])
+          .replace('$context.error.messageString', '"message"')
+          .replace('$context.requestId', 'id'),
+      ),
+    }));
+
+    // Assess
+    const byType = Object.fromEntries(responses.map((response) => [response.type, response]));
+    expect(byType.UNAUTHORIZED).toMatchObject({ status: '401', body: { error: { code: 'unauthenticated' } } });
+    expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ status: '404', body: { error: { code: 'not_found' } } });
+    expect(byType.THROTTLED).toMatchObject({ status: '429', body: { error: { code: 'too_many_requests' } } });
+    for (const type of ['ACCESS_DENIED', 'WAF_FILTERED', 'REQUEST_TOO_LARGE', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+      expect(byType[type]?.body.error.message).toBeDefined();
+    }
+  });
+
   it('lets API Gateway invoke only the functions behind its routes and the authorizer', () => {
     // Prepare
     const { service } = synth();
