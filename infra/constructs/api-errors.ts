@@ -28,7 +28,8 @@ export class ApiErrors extends Construct {
   constructor(scope: Construct, id: string, props: ApiErrorsProps) {
     super(scope, id);
     for (const response of RESPONSES) {
-      const message = response.message === undefined ? '$context.error.messageString' : JSON.stringify(response.message);
+      const message =
+        response.message === undefined ? '$context.error.messageString' : JSON.stringify(response.message);
       props.api.addGatewayResponse(response.type.responseType, {
         type: response.type,
         statusCode: response.status,

@@ -189,7 +189,10 @@ describe('tenant API', () => {
     // Assess
     const byType = Object.fromEntries(responses.map((response) => [response.type, response]));
     expect(byType.UNAUTHORIZED).toMatchObject({ status: '401', body: { error: { code: 'unauthenticated' } } });
-    expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ status: '404', body: { error: { code: 'not_found' } } });
+    expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({
+      status: '404',
+      body: { error: { code: 'not_found' } },
+    });
     expect(byType.THROTTLED).toMatchObject({ status: '429', body: { error: { code: 'too_many_requests' } } });
     for (const type of ['ACCESS_DENIED', 'WAF_FILTERED', 'REQUEST_TOO_LARGE', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
       expect(byType[type]?.body.error.message).toBeDefined();

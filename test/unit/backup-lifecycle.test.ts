@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { type CompletedDump, failBackup, isRestorable, newBackup, startBackup, succeedBackup } from '../../lambdas/domain/backup';
+import {
+  type CompletedDump,
+  failBackup,
+  isRestorable,
+  newBackup,
+  startBackup,
+  succeedBackup,
+} from '../../lambdas/domain/backup';
 import { ConflictError } from '../../lambdas/domain/errors';
 
 const T0 = new Date('2026-11-20T03:00:00Z');
 const T1 = new Date('2026-11-20T03:05:00Z');
 const pending = newBackup(
-  { tenantId: 'acme', id: 'bkp_01JD0000000000000000000000', sourceId: 'src_01JD0000000000000000000000', engine: 'postgres', trigger: 'manual' },
+  {
+    tenantId: 'acme',
+    id: 'bkp_01JD0000000000000000000000',
+    sourceId: 'src_01JD0000000000000000000000',
+    engine: 'postgres',
+    trigger: 'manual',
+  },
   T0,
 );
 const dump: CompletedDump = {

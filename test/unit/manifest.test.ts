@@ -15,7 +15,11 @@ describe('resolveTables', () => {
     // Act
     const resolved = resolveTables(tables, ['orders', 'audit.items', 'données.名前']);
     // Assess
-    expect(resolved.tables.map((t) => `${t.schema}.${t.name}`)).toEqual(['public.orders', 'audit.items', 'données.名前']);
+    expect(resolved.tables.map((t) => `${t.schema}.${t.name}`)).toEqual([
+      'public.orders',
+      'audit.items',
+      'données.名前',
+    ]);
     expect(resolved.unknown).toEqual([]);
     expect(resolved.ambiguous).toEqual([]);
   });
@@ -38,8 +42,12 @@ describe('totalRows', () => {
 
 describe('vault layout', () => {
   it('keeps every key under the tenant prefix', () => {
-    expect(dataKey('acme', 'src_1', 'bkp_1', 'pg-custom', 'zstd')).toBe('tenants/acme/sources/src_1/bkp_1/data.dump.zst');
-    expect(dataKey('acme', 'src_1', 'bkp_1', 'mysql-sql', 'zstd')).toBe('tenants/acme/sources/src_1/bkp_1/data.sql.zst');
+    expect(dataKey('acme', 'src_1', 'bkp_1', 'pg-custom', 'zstd')).toBe(
+      'tenants/acme/sources/src_1/bkp_1/data.dump.zst',
+    );
+    expect(dataKey('acme', 'src_1', 'bkp_1', 'mysql-sql', 'zstd')).toBe(
+      'tenants/acme/sources/src_1/bkp_1/data.sql.zst',
+    );
     expect(manifestKey('acme', 'src_1', 'bkp_1')).toBe('tenants/acme/sources/src_1/bkp_1/manifest.json');
   });
 });
