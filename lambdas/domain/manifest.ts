@@ -16,6 +16,13 @@ export interface ManifestTable {
   readonly rows?: number;
 }
 
+/** A PostgreSQL partitioned table: it holds no rows itself; its leaf partitions (`schema.name`) do. */
+export interface PartitionedTable {
+  readonly schema?: string;
+  readonly name: string;
+  readonly partitions: readonly string[];
+}
+
 export interface DumpManifest {
   readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
   readonly kind: 'dump';
@@ -46,7 +53,10 @@ export interface DumpManifest {
     readonly partCount: number;
     readonly partSize: number;
   };
+  /** Tables with data (for PostgreSQL: ordinary tables and leaf partitions). */
   readonly tables: readonly ManifestTable[];
+  /** PostgreSQL partitioned tables and their leaf partitions (absent in manifests written before it existed). */
+  readonly partitioned?: readonly PartitionedTable[];
 }
 
 export function qualifiedTableName(table: Pick<ManifestTable, 'schema' | 'name'>): string {
@@ -72,6 +82,7 @@ export interface ManifestInput {
   readonly format: DumpFormat;
   readonly object: DumpManifest['object'];
   readonly tables: readonly ManifestTable[];
+  readonly partitioned?: readonly PartitionedTable[];
 }
 
 export function buildDumpManifest(input: ManifestInput): DumpManifest {
@@ -89,32 +100,52 @@ export function buildDumpManifest(input: ManifestInput): DumpManifest {
     format: input.format,
     object: input.object,
     tables: input.tables,
+    ...(input.partitioned && input.partitioned.length > 0 ? { partitioned: input.partitioned } : {}),
   };
 }
 
 /**
  * Resolves requested table names against the tables a backup holds. `schema.table` names one table; a bare
  * `table` names the table of that name in whichever schema holds it, and is ambiguous (an error) if several do.
+ * A partitioned table resolves to its leaf partitions (which hold its rows).
  * Returns the resolved tables, or the names that are unknown or ambiguous.
  */
 export function resolveTables(
   available: readonly ManifestTable[],
   requested: readonly string[],
+  partitioned: readonly PartitionedTable[] = [],
 ): {
   readonly tables: readonly ManifestTable[];
   readonly unknown: readonly string[];
   readonly ambiguous: readonly string[];
 } {
+  const byName = new Map(available.map((table) => [qualifiedTableName(table), table]));
+  const candidates: { name: string; bare: string; schema?: string; tables: ManifestTable[] }[] = [
+    ...available.map((table) => ({
+      name: qualifiedTableName(table),
+      bare: table.name,
+      ...(table.schema === undefined ? {} : { schema: table.schema }),
+      tables: [table],
+    })),
+    ...partitioned.map((parent) => ({
+      name: qualifiedTableName(parent),
+      bare: parent.name,
+      ...(parent.schema === undefined ? {} : { schema: parent.schema }),
+      tables: parent.partitions.flatMap((partition) => byName.get(partition) ?? []),
+    })),
+  ];
   const tables: ManifestTable[] = [];
   const unknown: string[] = [];
   const ambiguous: string[] = [];
   for (const name of requested) {
-    const exact = available.filter((table) => qualifiedTableName(table) === name);
+    const exact = candidates.filter((candidate) => candidate.name === name);
     const matches =
-      exact.length > 0 ? exact : available.filter((table) => table.schema !== undefined && table.name === name);
+      exact.length > 0
+        ? exact
+        : candidates.filter((candidate) => candidate.schema !== undefined && candidate.bare === name);
     if (matches.length === 0) unknown.push(name);
     else if (matches.length > 1) ambiguous.push(name);
-    else if (!tables.includes(matches[0] as ManifestTable)) tables.push(matches[0] as ManifestTable);
+    else for (const table of matches[0]?.tables ?? []) if (!tables.includes(table)) tables.push(table);
   }
   return { tables, unknown, ambiguous };
 }

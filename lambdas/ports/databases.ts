@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DumpFormat } from '../domain/backup';
-import type { ManifestTable } from '../domain/manifest';
+import type { ManifestTable, PartitionedTable } from '../domain/manifest';
 import type { DatabaseEngine } from '../domain/source';
 
 /** A connection to one database. The password is held in memory only; adapters pass it via a 0600 file. */
@@ -30,6 +30,8 @@ export interface DumpResult {
   readonly sha256: string;
   readonly object: { readonly key: string; readonly versionId?: string; readonly partCount: number };
   readonly tables: readonly ManifestTable[];
+  /** PostgreSQL partitioned tables and their leaf partitions. */
+  readonly partitioned?: readonly PartitionedTable[];
 }
 
 export interface DumpRequest {

@@ -59,3 +59,25 @@ describe('errorCodeForName', () => {
     expect(errorCodeForName('Lambda.Unknown', 'restore_failed')).toBe('restore_failed');
   });
 });
+
+describe('resolveTables with partitioned tables', () => {
+  const leaves = [
+    { schema: 'public', name: 'm_2023', rows: 5 },
+    { schema: 'public', name: 'm_2024', rows: 7 },
+  ];
+  const partitioned = [{ schema: 'public', name: 'm', partitions: ['public.m_2023', 'public.m_2024'] }];
+
+  it('resolves a partitioned table, qualified or bare, to its leaf partitions', () => {
+    // Act
+    const bare = resolveTables(leaves, ['m'], partitioned);
+    const qualified = resolveTables(leaves, ['public.m', 'public.m_2023'], partitioned);
+
+    // Assess
+    expect(bare.tables.map((table) => table.name)).toEqual(['m_2023', 'm_2024']);
+    expect(qualified.tables.map((table) => table.name)).toEqual(['m_2023', 'm_2024']);
+  });
+
+  it('still reports names that match neither a table nor a partitioned table', () => {
+    expect(resolveTables(leaves, ['mm'], partitioned).unknown).toEqual(['mm']);
+  });
+});

@@ -26,7 +26,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { DumpFailedError } from '../../domain/errors';
-import type { ManifestTable } from '../../domain/manifest';
+import type { ManifestTable, PartitionedTable } from '../../domain/manifest';
 import { type Need, type PullParser, PushDriver } from './pull-parser';
 
 const MAGIC = 'PGDMP';
@@ -44,6 +44,7 @@ export interface PgArchiveSummary {
   readonly dumpVersion: string;
   /** Every TABLE DATA entry, in TOC order, with the rows its data block holds. */
   readonly tables: readonly ManifestTable[];
+  readonly partitioned: readonly PartitionedTable[];
 }
 
 interface TocEntry {
@@ -52,6 +53,7 @@ interface TocEntry {
   readonly desc: string | null;
   readonly namespace: string | null;
   readonly copyStmt: string | null;
+  readonly deps: readonly number[];
 }
 
 interface TableCount {
@@ -168,12 +170,15 @@ function* archive(): PullParser<PgArchiveSummary> {
     if (vmin >= 16) yield* int(); // relkind
     yield* skipStr(); // owner
     yield* skipStr(); // "false": WITH OIDS is gone
-    // dependencies: strings until a NULL string
+    // dependencies: strings until a NULL string; kept only where they tell the partition tree (TABLE ATTACH)
+    const deps: number[] = [];
     for (let length = yield* int(); length >= 0; length = yield* int()) {
-      if (length > 0) yield { kind: 'skip', bytes: length };
+      if (length > 0 && desc === 'TABLE ATTACH' && length <= 20)
+        deps.push(Number((yield* read(length)).toString('latin1')));
+      else if (length > 0) yield { kind: 'skip', bytes: length };
     }
     yield { kind: 'skip', bytes: 1 + offSize }; // data offset: flag + position (unset when written to a pipe)
-    entries.set(dumpId, { dumpId, tag, desc, namespace, copyStmt });
+    entries.set(dumpId, { dumpId, tag, desc, namespace, copyStmt, deps });
   }
 
   const counts = new Map<number, TableCount>();
@@ -218,7 +223,39 @@ function* archive(): PullParser<PgArchiveSummary> {
       ...(isCopy ? { rows } : {}),
     });
   }
-  return { archiveVersion, database, serverVersion, dumpVersion, tables };
+  return { archiveVersion, database, serverVersion, dumpVersion, tables, partitioned: partitionTree(entries) };
+}
+
+const qualified = (entry: TocEntry) => `${entry.namespace ?? ''}.${entry.tag ?? ''}`;
+
+/**
+ * Partitioned tables hold no rows themselves, so they have no TABLE DATA entry; a `TABLE ATTACH` entry (tag: the
+ * partition) depends on the parent and the partition. Each partitioned table is reported with its leaf partitions,
+ * so a restore can be asked for the parent by name.
+ */
+function partitionTree(entries: ReadonlyMap<number, TocEntry>): PartitionedTable[] {
+  const children = new Map<number, number[]>();
+  for (const attach of entries.values()) {
+    if (attach.desc !== 'TABLE ATTACH') continue;
+    const tables = attach.deps.map((id) => entries.get(id)).filter((entry) => entry?.desc === 'TABLE') as TocEntry[];
+    const child = tables.find((entry) => entry.tag === attach.tag && entry.namespace === attach.namespace);
+    const parent = tables.find((entry) => entry !== child);
+    if (child && parent) children.set(parent.dumpId, [...(children.get(parent.dumpId) ?? []), child.dumpId]);
+  }
+  const leaves = (id: number, seen: Set<number>): string[] => {
+    if (seen.has(id)) return [];
+    seen.add(id);
+    const below = children.get(id);
+    const entry = entries.get(id) as TocEntry;
+    return below === undefined ? [qualified(entry)] : below.flatMap((child) => leaves(child, seen));
+  };
+  return [...children.keys()]
+    .map((id) => entries.get(id) as TocEntry)
+    .map((entry) => ({
+      ...(entry.namespace ? { schema: entry.namespace } : {}),
+      name: entry.tag ?? '',
+      partitions: leaves(entry.dumpId, new Set()).sort(),
+    }));
 }
 
 function archiveDriver(): PushDriver<PgArchiveSummary> {

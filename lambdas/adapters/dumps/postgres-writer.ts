@@ -117,6 +117,7 @@ export class PostgresDumpWriter implements DumpWriter {
         sha256: streamed.sha256,
         object: streamed.object,
         tables: archive.summary.tables,
+        partitioned: archive.summary.partitioned,
       };
     } finally {
       await credentials.remove();

@@ -98,6 +98,7 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
         partSize,
       },
       tables: dump.tables,
+      ...(dump.partitioned ? { partitioned: dump.partitioned } : {}),
     });
     const written = await deps.vault.putJsonOnce(metaKey, JSON.stringify(manifest, null, 2));
 

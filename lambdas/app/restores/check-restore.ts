@@ -1,5 +1,5 @@
 import { RestoreCheckFailedError } from '../../domain/errors';
-import { type ManifestTable, qualifiedTableName, resolveTables } from '../../domain/manifest';
+import { type DumpManifest, qualifiedTableName, resolveTables } from '../../domain/manifest';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Vault } from '../../ports/vault';
 import { readManifest } from '../backups/read-manifest';
@@ -15,14 +15,10 @@ export interface RestoreCheck {
   readonly rows?: number;
 }
 
-function expectedTables(
-  manifestTables: readonly ManifestTable[],
-  tables: readonly string[],
-  schemas: readonly string[],
-) {
-  if (tables.length === 0 && schemas.length === 0) return manifestTables;
-  const selected = new Set(resolveTables(manifestTables, tables).tables);
-  for (const table of manifestTables)
+function expectedTables(manifest: DumpManifest, tables: readonly string[], schemas: readonly string[]) {
+  if (tables.length === 0 && schemas.length === 0) return manifest.tables;
+  const selected = new Set(resolveTables(manifest.tables, tables, manifest.partitioned).tables);
+  for (const table of manifest.tables)
     if (table.schema !== undefined && schemas.includes(table.schema)) selected.add(table);
   return [...selected];
 }
@@ -37,7 +33,7 @@ export async function checkRestore(
 ): Promise<RestoreCheck> {
   const context = await loadRestoreContext(deps, input);
   const manifest = await readManifest(deps.vault, context.backup);
-  const expected = expectedTables(manifest.tables, context.restore.selection.tables, context.restore.selection.schemas);
+  const expected = expectedTables(manifest, context.restore.selection.tables, context.restore.selection.schemas);
   const actual = await deps.engines.admin(context.target.type).rowCounts(context.database);
 
   const problems: string[] = [];

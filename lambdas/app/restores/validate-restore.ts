@@ -64,7 +64,7 @@ export async function validateRestore(
   }
   if (request.tables.length > 0 || request.schemas.length > 0) {
     const manifest = await readManifest(deps.vault, backup);
-    const resolved = resolveTables(manifest.tables, request.tables);
+    const resolved = resolveTables(manifest.tables, request.tables, manifest.partitioned);
     const problems = [
       ...resolved.unknown.map((name) => ({ path: 'tables', message: `${name} is not in the backup` })),
       ...resolved.ambiguous.map((name) => ({
