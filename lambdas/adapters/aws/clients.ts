@@ -20,6 +20,8 @@ export interface AwsSettings {
   /** Per-service endpoints, taking precedence over `endpoint`. */
   readonly serviceEndpoints?: Partial<Record<AwsService, string>>;
   readonly maxAttempts?: number;
+  /** Defaults: 5 s to connect, 60 s socket idle (never for S3, see below). */
+  readonly timeouts?: { readonly connectionMs?: number; readonly idleMs?: number };
   /** Static credentials, for the emulator only. On AWS the default provider chain is used. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
@@ -53,10 +55,22 @@ function endpointFor(settings: AwsSettings, service: AwsService): string | undef
   return settings.serviceEndpoints?.[service] ?? settings.endpoint;
 }
 
+/**
+ * Connections must open within 5 s everywhere. Small request/response services also get a 60 s socket-idle timeout,
+ * so a hung call fails instead of running into the Lambda timeout. S3 does not: a download streamed into pg_restore
+ * is paused by backpressure for as long as the database needs, and an idle timeout would cut it.
+ */
+const CONNECTION_TIMEOUT_MS = 5_000;
+const IDLE_TIMEOUT_MS = 60_000;
+
 function baseConfig(settings: AwsSettings, service: AwsService) {
   const endpoint = endpointFor(settings, service);
   return {
     region: settings.region,
+    requestHandler: {
+      connectionTimeout: settings.timeouts?.connectionMs ?? CONNECTION_TIMEOUT_MS,
+      ...(service === 's3' ? {} : { socketTimeout: settings.timeouts?.idleMs ?? IDLE_TIMEOUT_MS }),
+    },
     ...(endpoint ? { endpoint } : {}),
     ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
