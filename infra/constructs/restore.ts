@@ -11,6 +11,7 @@ import {
   LogLevel,
   StateMachine,
   StateMachineType,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -100,6 +101,8 @@ export class Restore extends Construct {
         stateName,
         lambdaFunction: fn.function,
         payloadResponseOnly: true,
+        // Explicit, so no executor falls back to its own default (aws-local-stepfunctions uses 60 s).
+        taskTimeout: Timeout.duration(fn.function.timeout?.plus(Duration.minutes(1)) ?? Duration.minutes(16)),
         ...(resultPath === undefined ? {} : { resultPath }),
       });
 

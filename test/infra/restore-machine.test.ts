@@ -131,6 +131,22 @@ describe('restore state machine', () => {
     }
   });
 
+  it("bounds every task by an explicit timeout longer than its function's, so no executor applies a default", () => {
+    // Prepare
+    const { service } = synth();
+    const functions = [...functionsByEntry(service).values()];
+
+    // Act
+    const { States: states } = stateMachineDefinition(service);
+
+    // Assess
+    for (const [name, state] of Object.entries(states).filter(([, state]) => state.Type === 'Task')) {
+      const fn = functions.find((candidate) => state.Resource === `arn:placeholder:${candidate.logicalId}`);
+      const functionTimeout = Number(fn?.resource.Properties.Timeout);
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(functionTimeout);
+    }
+  });
+
   it('uses JSONPath only: no JSONata and no distributed map anywhere in the service stack', () => {
     // Prepare
     const { service } = synth();

@@ -105,6 +105,7 @@ export interface AslState {
   readonly End?: boolean;
   readonly Resource?: string;
   readonly ResultPath?: string | null;
+  readonly TimeoutSeconds?: number;
   readonly Parameters?: unknown;
   readonly Catch?: ReadonlyArray<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
   readonly Retry?: ReadonlyArray<{ ErrorEquals: string[] }>;

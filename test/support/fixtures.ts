@@ -11,15 +11,9 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createZstdCompress } from 'node:zlib';
 import pg from 'pg';
-import {
-  childEnvironment,
-  createWorkspace,
-  findExecutable,
-  mysqlOptionFile,
-  pgConnInfo,
-  pgPassFile,
-  startTool,
-} from '../../lambdas/adapters/dumps/restore-process';
+import { requireTool, startTool } from '../../lambdas/adapters/dumps/child-process';
+import { pgConnInfo } from '../../lambdas/adapters/dumps/connection-args';
+import { type CredentialsFile, mysqlOptionFile, pgpassFile } from '../../lambdas/adapters/dumps/credentials';
 import type { DatabaseConnection } from '../../lambdas/ports/databases';
 
 export const POSTGRES_RICH_SQL = fileURLToPath(new URL('../fixtures/postgres-rich.sql', import.meta.url));
@@ -74,23 +68,33 @@ async function runTool(
   args: (credentialsFile: string) => string[],
   options: { input?: Readable; afterwards?: (dir: string) => Promise<void> } = {},
 ): Promise<void> {
-  const workspace = await createWorkspace();
+  const isPostgres = tool === 'pg_dump';
+  const login = { username: connection.username, host: connection.host, port: connection.port };
+  const workspace: CredentialsFile = isPostgres
+    ? await pgpassFile(connection.password, login)
+    : await mysqlOptionFile(connection.password, login);
   try {
-    const isPostgres = tool === 'pg_dump';
-    const file = await workspace.writePrivate(
-      isPostgres ? 'pgpass' : 'client.cnf',
-      isPostgres ? pgPassFile(connection) : mysqlOptionFile(connection),
-    );
-    const env = childEnvironment(isPostgres ? { PGPASSFILE: file, HOME: workspace.dir } : { HOME: workspace.dir });
-    const running = startTool(tool, await findExecutable(EXECUTABLES[tool]), args(file), { env, cwd: workspace.dir });
-    const stdin = running.child.stdin;
+    const env: Record<string, string> = isPostgres
+      ? { PGPASSFILE: workspace.path, HOME: workspace.dir }
+      : { HOME: workspace.dir };
+    const running = startTool({
+      command: await requireTool(EXECUTABLES[tool], (message) => new Error(message)),
+      args: args(workspace.path),
+      env,
+      cwd: workspace.dir,
+      stdin: 'pipe',
+      stdout: 'ignore',
+      secrets: [connection.password],
+      failure: (message) => new Error(message),
+      label: tool,
+    });
+    const stdin = running.stdin;
     if (options.input && stdin) await pipeline(options.input, stdin);
     else stdin?.end();
-    const exit = await running.exited;
-    if (exit.code !== 0) throw new Error(`${tool} exited with ${exit.code ?? exit.signal}: ${exit.stderr}`);
+    await running.wait();
     await options.afterwards?.(workspace.dir);
   } finally {
-    await workspace.dispose();
+    await workspace.remove();
   }
 }
 

@@ -1,7 +1,8 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { isStrongboxError, RestoreFailedError, RestoreTargetExistsError, ValidationError } from '../../domain/errors';
 import { redact } from '../../domain/redact';
 import type { DatabaseAdmin, DatabaseConnection } from '../../ports/databases';
+import { withMysqlSession } from './db-sessions';
 
 export interface MysqlAdminOptions {
   readonly connectTimeoutMs?: number;
@@ -97,22 +98,12 @@ export class MysqlAdmin implements DatabaseAdmin {
     action: string,
     work: (conn: mysql.Connection) => Promise<T>,
   ): Promise<T> {
-    let conn: mysql.Connection | undefined;
     try {
-      conn = await mysql.createConnection({
-        host: server.host,
-        port: server.port,
-        user: server.username,
-        password: server.password,
-        charset: 'utf8mb4',
-        connectTimeout: this.options.connectTimeoutMs ?? 15_000,
-        multipleStatements: false,
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-      });
-      // A server-side disconnect must not become an unhandled 'error' event.
-      conn.on('error', () => undefined);
-      return await work(conn);
+      return await withMysqlSession(
+        server,
+        { useDatabase: false, connectTimeoutMs: this.options.connectTimeoutMs },
+        work,
+      );
     } catch (error) {
       if (isStrongboxError(error)) throw error;
       const message = redact((error as Error).message ?? String(error), [server.password]);
@@ -120,8 +111,6 @@ export class MysqlAdmin implements DatabaseAdmin {
         throw new ValidationError(message, [{ path: 'target.database', message }]);
       }
       throw new RestoreFailedError(`could not ${action} on ${server.host}:${server.port}: ${message}`);
-    } finally {
-      await conn?.end().catch(() => undefined);
     }
   }
 }

@@ -1,9 +1,12 @@
 import type { DumpFormat } from '../../domain/backup';
 import { ValidationError } from '../../domain/errors';
 import type { DumpLoader, LoadRequest } from '../../ports/databases';
+import { requireTool, startTool } from './child-process';
+import { CONNECT_TIMEOUT_SECONDS } from './connection-args';
+import { mysqlOptionFile } from './credentials';
 import { MysqlDumpFilterStream } from './restore-mysql-filter';
-import { childEnvironment, createWorkspace, findExecutable, mysqlOptionFile, startTool } from './restore-process';
-import { chainFailure, streamIntoTool, toolFailed, toolFailure } from './restore-stream';
+import { chainFailure, streamIntoTool } from './restore-stream';
+import { RESTORE_ERRORS } from './tool-errors';
 
 /**
  * The client echoes a failing statement before its ERROR line; for an INSERT that is a screenful of the
@@ -41,45 +44,50 @@ export class MysqlDumpLoader implements DumpLoader {
         { path: 'schemas', message: 'not supported for MySQL/MariaDB backups' },
       ]);
     }
-    const client = this.options.clientPath ?? (await findExecutable(['mariadb', 'mysql']));
-    const workspace = await createWorkspace(this.options.tempDir);
-    const secrets = [request.connection.password];
+    const { connection } = request;
+    const client = this.options.clientPath ?? (await requireTool(['mariadb', 'mysql'], RESTORE_ERRORS.failure));
+    const workspace = await mysqlOptionFile(connection.password, {
+      username: connection.username,
+      host: connection.host,
+      port: connection.port,
+      parent: this.options.tempDir,
+      refuse: RESTORE_ERRORS.refuse,
+    });
     try {
-      const optionFile = await workspace.writePrivate('client.cnf', mysqlOptionFile(request.connection));
-      const tool = startTool(
-        'mariadb',
-        client,
-        [
+      const tool = startTool({
+        command: client,
+        args: [
           // Must come first: the client only honours --defaults-extra-file as its first argument.
-          `--defaults-extra-file=${optionFile}`,
+          `--defaults-extra-file=${workspace.path}`,
           '--binary-mode',
           '--default-character-set=utf8mb4',
           // A row holding a large BLOB is one statement; the client's 16 MiB default would refuse it.
           '--max-allowed-packet=1G',
-          '--connect-timeout=15',
-          `--database=${request.connection.database}`,
+          `--connect-timeout=${CONNECT_TIMEOUT_SECONDS}`,
+          `--database=${connection.database}`,
         ],
         // HOME points at the workspace so that no ~/.my.cnf of the worker overrides the option file.
-        { env: childEnvironment({ HOME: workspace.dir }), cwd: workspace.dir },
-      );
+        env: { HOME: workspace.dir },
+        cwd: workspace.dir,
+        stdin: 'pipe',
+        stdout: 'ignore',
+        secrets: [connection.password],
+        failure: RESTORE_ERRORS.failure,
+        focus: errorLines,
+        label: 'mariadb',
+      });
       const filter = new MysqlDumpFilterStream({
         stripDefiners: true,
         ...(request.tables.length > 0 ? { tables: request.tables } : {}),
       });
-      const outcome = await streamIntoTool({
-        open: request.open,
-        expectedSha256: request.expectedSha256,
-        tool,
-        transforms: [filter],
-        readAll: true,
-      });
+      const outcome = await streamIntoTool({ source: request, tool, transforms: [filter], readAll: true });
       // A selection naming what the dump does not hold is the clearest explanation, whatever else failed.
       if (outcome.chainError instanceof ValidationError) throw outcome.chainError;
-      if (toolFailed(outcome.exit)) throw toolFailure('mariadb', outcome.exit, secrets, errorLines);
+      await tool.wait();
       // The client reads to the end of its input, so even an early close of its stdin is a failure here.
-      if (outcome.chainError !== undefined) throw chainFailure(outcome.chainError, secrets);
+      if (outcome.chainError !== undefined) throw chainFailure(outcome.chainError, [connection.password]);
     } finally {
-      await workspace.dispose();
+      await workspace.remove();
     }
   }
 }

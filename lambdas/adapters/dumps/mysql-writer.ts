@@ -1,13 +1,15 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { DumpFailedError } from '../../domain/errors';
 import type { ManifestTable } from '../../domain/manifest';
 import type { DatabaseConnection, DumpRequest, DumpResult, DumpWriter, ServerInfo } from '../../ports/databases';
 import type { Vault } from '../../ports/vault';
-import { resolveTool, startTool, toolVersion } from './child-process';
-import { checkConnectionArgs, driverFailure, versionFromBanner } from './connection-args';
+import { requireTool, startTool, toolVersion } from './child-process';
+import { CONNECT_TIMEOUT_SECONDS, checkConnectionArgs, driverFailure, versionFromBanner } from './connection-args';
 import { mysqlOptionFile } from './credentials';
+import { withMysqlSession } from './db-sessions';
 import { MysqlDumpInspector } from './mysql-dump-scanner';
 import { streamToVault } from './pipeline';
+import { DUMP_ERRORS } from './tool-errors';
 
 export interface MysqlDumpWriterOptions {
   readonly vault: Vault;
@@ -71,7 +73,7 @@ export class MysqlDumpWriter implements DumpWriter {
     checkConnectionArgs(connection);
     const tool = await this.resolve();
     const tables = await this.baseTables(connection);
-    const credentials = await mysqlOptionFile(connection.password);
+    const credentials = await mysqlOptionFile(connection.password, { refuse: DUMP_ERRORS.refuse });
     try {
       const running = startTool({
         command: tool.path,
@@ -85,9 +87,10 @@ export class MysqlDumpWriter implements DumpWriter {
           ...MYSQL_DUMP_OPTIONS,
           connection.database,
         ],
+        cwd: credentials.dir,
         secrets: [connection.password],
         label: tool.name,
-        failure: (message) => new DumpFailedError(message),
+        failure: DUMP_ERRORS.failure,
       });
       const rows = new MysqlDumpInspector();
       const streamed = await streamToVault({
@@ -133,30 +136,17 @@ export class MysqlDumpWriter implements DumpWriter {
     action: string,
     work: (conn: mysql.Connection) => Promise<T>,
   ): Promise<T> {
-    let conn: mysql.Connection | undefined;
+    const connectTimeoutMs = (this.options.connectTimeoutSeconds ?? CONNECT_TIMEOUT_SECONDS) * 1000;
     try {
-      conn = await mysql.createConnection({
-        host: connection.host,
-        port: connection.port,
-        user: connection.username,
-        password: connection.password,
-        database: connection.database,
-        connectTimeout: (this.options.connectTimeoutSeconds ?? 15) * 1000,
-        charset: 'utf8mb4',
-      });
-      return await work(conn);
+      return await withMysqlSession(connection, { useDatabase: true, connectTimeoutMs }, work);
     } catch (error) {
       throw driverFailure(`${action} MySQL at ${connection.host}:${connection.port}`, error, connection.password);
-    } finally {
-      await conn?.end().catch(() => undefined);
     }
   }
 
   private resolve(): Promise<{ path: string; name: string; version: string }> {
     this.tool ??= (async () => {
-      const candidates = this.options.tools ?? DEFAULT_TOOLS;
-      const path = await resolveTool(candidates);
-      if (!path) throw new DumpFailedError(`none of ${candidates.join(', ')} is installed`);
+      const path = await requireTool(this.options.tools ?? DEFAULT_TOOLS, DUMP_ERRORS.failure);
       const name = path.split('/').pop() ?? path;
       return { path, name, version: versionFromBanner(await toolVersion(path)) };
     })().catch((error: unknown) => {

@@ -1,7 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { isStrongboxError, RestoreFailedError, RestoreTargetExistsError, ValidationError } from '../../domain/errors';
 import { redact } from '../../domain/redact';
 import type { DatabaseAdmin, DatabaseConnection } from '../../ports/databases';
+import { withPgSession } from './db-sessions';
 
 export interface PostgresAdminOptions {
   /** Database to connect to for CREATE/DROP DATABASE; default `postgres` (the source's own as a fallback). */
@@ -127,25 +128,12 @@ export class PostgresAdmin implements DatabaseAdmin {
     work: (client: pg.Client) => Promise<T>,
     rawErrors = false,
   ): Promise<T> {
-    const client = new pg.Client({
-      host: connection.host,
-      port: connection.port,
-      user: connection.username,
-      password: connection.password,
-      database,
-      application_name: 'strongbox-admin',
-      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 15_000,
-    });
-    // A server-side disconnect must not become an unhandled 'error' event.
-    client.on('error', () => undefined);
+    const session = { database, applicationName: 'strongbox-admin', connectTimeoutMs: this.options.connectTimeoutMs };
     try {
-      await client.connect();
-      return await work(client);
+      return await withPgSession(connection, session, work);
     } catch (error) {
       if (rawErrors) throw error;
       throw this.wrap(error, connection, action);
-    } finally {
-      await client.end().catch(() => undefined);
     }
   }
 

@@ -1,25 +1,14 @@
+import { text } from 'node:stream/consumers';
 import type { DumpFormat } from '../../domain/backup';
 import { isSubset } from '../../domain/restore';
 import { formatPgRestoreList, type PgTocEntry, parsePgRestoreListing } from '../../domain/restore-pg-toc';
 import { type PgRestorePlan, planPgRestore } from '../../domain/restore-selection';
 import type { DumpLoader, LoadRequest } from '../../ports/databases';
-import {
-  childEnvironment,
-  createWorkspace,
-  findExecutable,
-  pgConnInfo,
-  pgPassFile,
-  startTool,
-} from './restore-process';
-import {
-  chainFailure,
-  checksumMismatch,
-  isEarlyExitError,
-  storedChecksum,
-  streamIntoTool,
-  toolFailed,
-  toolFailure,
-} from './restore-stream';
+import { exitedOk, type RunningTool, requireTool, startTool } from './child-process';
+import { libpqEnvironment, pgConnInfo } from './connection-args';
+import { pgpassFile } from './credentials';
+import { chainFailure, checksumMismatch, isEarlyExitError, storedChecksum, streamIntoTool } from './restore-stream';
+import { RESTORE_ERRORS } from './tool-errors';
 
 export interface PostgresDumpLoaderOptions {
   /** pg_restore to run; default: the first on PATH. */
@@ -27,6 +16,11 @@ export interface PostgresDumpLoaderOptions {
   /** Parent of the private scratch directory (credentials, list file); default: the OS temp dir. */
   readonly tempDir?: string;
 }
+
+/** What shows in pg_stat_activity while a load runs. */
+export const RESTORE_APPLICATION_NAME = 'strongbox-restore';
+
+type Run = (args: readonly string[], options?: { label: string; stdout: 'pipe' }) => RunningTool;
 
 /**
  * Options every load uses. The target is a database Strongbox just created, owned by the restoring user:
@@ -64,18 +58,32 @@ export class PostgresDumpLoader implements DumpLoader {
 
   /** Loads and returns the plan used for a subset (undefined for a full restore). */
   async restore(request: LoadRequest): Promise<PgRestorePlan | undefined> {
-    const pgRestore = this.options.pgRestorePath ?? (await findExecutable(['pg_restore']));
-    const workspace = await createWorkspace(this.options.tempDir);
+    const { connection } = request;
+    const pgRestore = this.options.pgRestorePath ?? (await requireTool(['pg_restore'], RESTORE_ERRORS.failure));
+    const workspace = await pgpassFile(connection.password, {
+      username: connection.username,
+      parent: this.options.tempDir,
+      refuse: RESTORE_ERRORS.refuse,
+    });
     try {
-      const passFile = await workspace.writePrivate('pgpass', pgPassFile(request.connection));
-      const run = (args: readonly string[], captureStdout = false) =>
-        startTool('pg_restore', pgRestore, args, {
-          env: childEnvironment({ PGPASSFILE: passFile, HOME: workspace.dir }),
+      const env = {
+        ...libpqEnvironment({ passFile: workspace.path, applicationName: RESTORE_APPLICATION_NAME }),
+        HOME: workspace.dir,
+      };
+      const run: Run = (args, options) =>
+        startTool({
+          command: pgRestore,
+          args,
+          env,
           cwd: workspace.dir,
-          captureStdout,
+          stdin: 'pipe',
+          stdout: options?.stdout ?? 'ignore',
+          secrets: [connection.password],
+          failure: RESTORE_ERRORS.failure,
+          label: options?.label ?? 'pg_restore',
         });
       let plan: PgRestorePlan | undefined;
-      const args = [...PG_RESTORE_OPTIONS, `--dbname=${pgConnInfo(request.connection)}`];
+      const args = [...PG_RESTORE_OPTIONS, `--dbname=${pgConnInfo(connection)}`];
       if (isSubset(request)) {
         const entries = await this.readTableOfContents(request, run);
         plan = planPgRestore(entries, { tables: request.tables, schemas: request.schemas });
@@ -85,42 +93,29 @@ export class PostgresDumpLoader implements DumpLoader {
       await this.loadArchive(request, run(args));
       return plan;
     } finally {
-      await workspace.dispose();
+      await workspace.remove();
     }
   }
 
-  private async readTableOfContents(
-    request: LoadRequest,
-    run: (args: readonly string[], captureStdout?: boolean) => ReturnType<typeof startTool>,
-  ): Promise<PgTocEntry[]> {
-    const secrets = [request.connection.password];
-    const tool = run(['--list', '--verbose'], true);
-    const outcome = await streamIntoTool({
-      open: request.open,
-      expectedSha256: request.expectedSha256,
-      tool,
-      readAll: false,
-    });
-    if (toolFailed(outcome.exit)) {
+  private async readTableOfContents(request: LoadRequest, run: Run): Promise<PgTocEntry[]> {
+    const tool = run(['--list', '--verbose'], { label: 'pg_restore --list', stdout: 'pipe' });
+    const listing = text(tool.stdout);
+    listing.catch(() => undefined); // a failure below is reported instead
+    const outcome = await streamIntoTool({ source: request, tool, readAll: false });
+    if (!exitedOk(outcome.exit)) {
       // An unreadable table of contents is most often a damaged object: say so when it is.
-      const actual = await storedChecksum(request.open);
+      const actual = await storedChecksum(request);
       if (actual !== request.expectedSha256) throw checksumMismatch(actual, request.expectedSha256);
-      throw toolFailure('pg_restore --list', outcome.exit, secrets);
+      await tool.wait();
     }
-    return parsePgRestoreListing(outcome.exit.stdout);
+    return parsePgRestoreListing(await listing);
   }
 
-  private async loadArchive(request: LoadRequest, tool: ReturnType<typeof startTool>): Promise<void> {
-    const secrets = [request.connection.password];
-    const outcome = await streamIntoTool({
-      open: request.open,
-      expectedSha256: request.expectedSha256,
-      tool,
-      readAll: true,
-    });
-    if (toolFailed(outcome.exit)) throw toolFailure('pg_restore', outcome.exit, secrets);
+  private async loadArchive(request: LoadRequest, tool: RunningTool): Promise<void> {
+    const outcome = await streamIntoTool({ source: request, tool, readAll: true });
+    await tool.wait();
     if (outcome.chainError !== undefined && !isEarlyExitError(outcome.chainError)) {
-      throw chainFailure(outcome.chainError, secrets);
+      throw chainFailure(outcome.chainError, [request.connection.password]);
     }
   }
 }

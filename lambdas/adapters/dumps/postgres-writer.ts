@@ -1,12 +1,19 @@
-import pg from 'pg';
 import { DumpFailedError, VaultError } from '../../domain/errors';
 import type { DatabaseConnection, DumpRequest, DumpResult, DumpWriter, ServerInfo } from '../../ports/databases';
 import type { Vault } from '../../ports/vault';
 import { startTool, toolVersion } from './child-process';
-import { checkConnectionArgs, driverFailure, versionFromBanner } from './connection-args';
+import {
+  CONNECT_TIMEOUT_SECONDS,
+  checkConnectionArgs,
+  driverFailure,
+  libpqEnvironment,
+  versionFromBanner,
+} from './connection-args';
 import { pgpassFile } from './credentials';
+import { withPgSession } from './db-sessions';
 import { PgArchiveInspector } from './pg-archive';
 import { streamToVault } from './pipeline';
+import { DUMP_ERRORS } from './tool-errors';
 
 export interface PostgresDumpWriterOptions {
   readonly vault: Vault;
@@ -40,31 +47,21 @@ export class PostgresDumpWriter implements DumpWriter {
   }
 
   async describe(connection: DatabaseConnection): Promise<ServerInfo> {
-    const client = new pg.Client({
-      host: connection.host,
-      port: connection.port,
-      user: connection.username,
-      password: connection.password,
-      database: connection.database,
-      application_name: 'strongbox-describe',
-      connectionTimeoutMillis: (this.options.connectTimeoutSeconds ?? 15) * 1000,
-    });
-    client.on('error', () => undefined); // a dropped connection surfaces through the query below
+    const session = { applicationName: 'strongbox-describe', connectTimeoutMs: this.connectTimeoutSeconds * 1000 };
     try {
-      await client.connect();
-      const result = await client.query<{ version: string; size: string }>(
-        "select current_setting('server_version') as version, pg_database_size(current_database())::text as size",
-      );
-      const row = result.rows[0];
-      return { serverVersion: row?.version ?? '', sizeBytes: Number(row?.size ?? 0) };
+      return await withPgSession(connection, session, async (client) => {
+        const result = await client.query<{ version: string; size: string }>(
+          "select current_setting('server_version') as version, pg_database_size(current_database())::text as size",
+        );
+        const row = result.rows[0];
+        return { serverVersion: row?.version ?? '', sizeBytes: Number(row?.size ?? 0) };
+      });
     } catch (error) {
       throw driverFailure(
         `connecting to PostgreSQL at ${connection.host}:${connection.port}`,
         error,
         connection.password,
       );
-    } finally {
-      await client.end().catch(() => undefined);
     }
   }
 
@@ -72,7 +69,10 @@ export class PostgresDumpWriter implements DumpWriter {
     const { connection, key, partSize } = request;
     checkConnectionArgs(connection);
     const version = await this.toolVersion();
-    const credentials = await pgpassFile(connection.password);
+    const credentials = await pgpassFile(connection.password, {
+      username: connection.username,
+      refuse: DUMP_ERRORS.refuse,
+    });
     try {
       const tool = startTool({
         command: this.pgDump,
@@ -83,13 +83,14 @@ export class PostgresDumpWriter implements DumpWriter {
           `--username=${connection.username}`,
           `--dbname=${connection.database}`,
         ],
-        env: {
-          PGPASSFILE: credentials.path,
-          PGAPPNAME: DUMP_APPLICATION_NAME,
-          PGCONNECT_TIMEOUT: String(this.options.connectTimeoutSeconds ?? 15),
-        },
+        env: libpqEnvironment({
+          passFile: credentials.path,
+          applicationName: DUMP_APPLICATION_NAME,
+          connectTimeoutSeconds: this.connectTimeoutSeconds,
+        }),
+        cwd: credentials.dir,
         secrets: [connection.password],
-        failure: (message) => new DumpFailedError(message),
+        failure: DUMP_ERRORS.failure,
       });
       const archive = new PgArchiveInspector();
       const streamed = await streamToVault({
@@ -122,6 +123,10 @@ export class PostgresDumpWriter implements DumpWriter {
     } finally {
       await credentials.remove();
     }
+  }
+
+  private get connectTimeoutSeconds(): number {
+    return this.options.connectTimeoutSeconds ?? CONNECT_TIMEOUT_SECONDS;
   }
 
   private toolVersion(): Promise<string> {

@@ -4,10 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
 import { ChecksumMismatchError, isStrongboxError, RestoreFailedError, VaultError } from '../../domain/errors';
 import { redactedTail } from '../../domain/redact';
-import type { RunningTool, ToolExit } from './restore-process';
+import type { LoadRequest } from '../../ports/databases';
+import type { RunningTool, ToolExit } from './child-process';
 
 /**
- * Stored object → SHA-256 → zstd → [transforms] → a tool's stdin.
+ * Stored object → SHA-256 → zstd → [transforms] → a tool's stdin (`streamIntoTool`), for the restore loaders.
  *
  * Every byte of the stored object is hashed, even when the tool stops reading early (pg_restore does not need
  * the end of an archive) or the chain downstream fails (a flipped byte usually breaks decompression first): the
@@ -65,18 +66,20 @@ export interface StreamOutcome {
   readonly chainError: Error | undefined;
 }
 
+/** The stored object, and the SHA-256 it must have. */
+export type StoredSource = Pick<LoadRequest, 'open' | 'expectedSha256'>;
+
 export interface StreamRequest {
-  open(): Promise<Readable>;
-  readonly expectedSha256: string;
+  readonly source: StoredSource;
   readonly tool: RunningTool;
   readonly transforms?: readonly Transform[];
   /** Read the whole object even if the tool stops early (needed to verify the checksum). */
   readonly readAll: boolean;
 }
 
-async function openSource(open: () => Promise<Readable>): Promise<Readable> {
+async function openSource(source: StoredSource): Promise<Readable> {
   try {
-    return await open();
+    return await source.open();
   } catch (error) {
     if (isStrongboxError(error)) throw error;
     throw new VaultError(`could not open the stored dump: ${(error as Error).message}`, { cause: error });
@@ -88,12 +91,12 @@ export function checksumMismatch(actual: string, expected: string): ChecksumMism
 }
 
 export async function streamIntoTool(request: StreamRequest): Promise<StreamOutcome> {
-  const { tool } = request;
-  const stdin = tool.child.stdin;
+  const { tool, source: stored } = request;
+  const stdin = tool.stdin;
   let source: Readable;
   try {
-    if (stdin === null) throw new RestoreFailedError(`${tool.name} has no input stream`);
-    source = await openSource(request.open);
+    if (stdin === null) throw new RestoreFailedError(`${tool.label} has no input stream`);
+    source = await openSource(stored);
   } catch (error) {
     tool.kill();
     await tool.exited;
@@ -123,8 +126,8 @@ export async function streamIntoTool(request: StreamRequest): Promise<StreamOutc
       : new VaultError(`reading the stored dump failed: ${(error as Error).message}`, { cause: error });
     return fail(reason);
   }
-  if (fed.sha256 !== undefined && fed.sha256 !== request.expectedSha256) {
-    return fail(checksumMismatch(fed.sha256, request.expectedSha256));
+  if (fed.sha256 !== undefined && fed.sha256 !== stored.expectedSha256) {
+    return fail(checksumMismatch(fed.sha256, stored.expectedSha256));
   }
   if (!fed.sinkClosedEarly) decompress.end();
   const chainError = await chain;
@@ -133,8 +136,8 @@ export async function streamIntoTool(request: StreamRequest): Promise<StreamOutc
 }
 
 /** Reads the whole object only to check its SHA-256 (used to explain a failure that stopped reading early). */
-export async function storedChecksum(open: () => Promise<Readable>): Promise<string> {
-  const source = await openSource(open);
+export async function storedChecksum(stored: StoredSource): Promise<string> {
+  const source = await openSource(stored);
   const hash = createHash('sha256');
   for await (const chunk of source) hash.update(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array));
   return hash.digest('hex');
@@ -146,25 +149,6 @@ const BENIGN_CHAIN_ERRORS = new Set(['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR
 export function isEarlyExitError(error: Error | undefined): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code !== undefined && BENIGN_CHAIN_ERRORS.has(code);
-}
-
-export function toolFailed(exit: ToolExit): boolean {
-  return exit.code !== 0 || exit.signal !== null;
-}
-
-/**
- * RestoreFailedError carrying the tool's stderr tail, with the password (and credential shapes) removed.
- * `focus` may reduce stderr to the lines that matter first (e.g. drop echoed statements full of row data).
- */
-export function toolFailure(
-  toolName: string,
-  exit: ToolExit,
-  secrets: readonly string[],
-  focus: (stderr: string) => string = (stderr) => stderr,
-): RestoreFailedError {
-  const status = exit.signal === null ? `exited with code ${exit.code}` : `was killed by ${exit.signal}`;
-  const detail = redactedTail(focus(exit.stderr), secrets, 2000);
-  return new RestoreFailedError(`${toolName} ${status}${detail === '' ? '' : `: ${detail}`}`);
 }
 
 /** Maps a failed chain (not an early exit) to the error a caller should see. */
