@@ -17,7 +17,7 @@ import { DumpFailedError, isStrongboxError, VaultError } from '../../domain/erro
 import { expectedPartCount } from '../../domain/part-size';
 import type { Vault, VaultObjectInfo } from '../../ports/vault';
 import type { RunningTool } from './child-process';
-import { ByteCounter, Sha256Counter } from './stream-meters';
+import { ByteCounter, Coalescer, Sha256Counter } from './stream-meters';
 import { createDumpCompressor } from './zstd';
 
 export interface StreamToVaultRequest {
@@ -117,6 +117,7 @@ export async function streamToVault(request: StreamToVaultRequest): Promise<Stre
       tool.gate(),
       raw,
       ...(request.inspectors ?? []),
+      new Coalescer(),
       createDumpCompressor(request.zstdLevel),
       stored,
     ]).catch((error: unknown) => stop('pipeline', error)),

@@ -15,8 +15,12 @@ import { constants, createZstdCompress, createZstdDecompress, type ZstdCompress,
 
 export const DUMP_ZSTD_LEVEL = 1;
 
+/** Output buffers of 256 KiB instead of zlib's 16 KiB: fewer, larger chunks for the hash and the upload. */
+export const DUMP_ZSTD_CHUNK_BYTES = 256 * 1024;
+
 export function createDumpCompressor(level = DUMP_ZSTD_LEVEL): ZstdCompress {
   return createZstdCompress({
+    chunkSize: DUMP_ZSTD_CHUNK_BYTES,
     params: {
       [constants.ZSTD_c_compressionLevel]: level,
       [constants.ZSTD_c_checksumFlag]: 1,
