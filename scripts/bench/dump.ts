@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { type DbServer, startTestbed } from '../testbed/index';
 import { cpuMeter } from './cpu';
 import {
+  bundleVaultChild,
   checkRows,
   mariadbDumpToNull,
   pgDumpGzip,
@@ -64,6 +65,7 @@ async function withCpu(engine: Engine, work: () => Promise<Timed>): Promise<Meas
 }
 
 let backupNumber = 0;
+let vaultChild: Promise<string> | undefined;
 
 /** One vault backup in a child process, then its end-to-end check and removal (moto keeps objects in memory). */
 async function vaultBackup(engine: Engine, server: DbServer, v: BenchVault, db: BenchDatabase) {
@@ -71,7 +73,8 @@ async function vaultBackup(engine: Engine, server: DbServer, v: BenchVault, db: 
   const key = `tenants/bench/sources/src_${engine}/bkp_${process.pid}_${backupNumber}/data.${engine === 'postgres' ? 'dump' : 'sql'}.zst`;
   const load = loadavg()[0] ?? 0;
   const stopCpu = cpuMeter(engine, motoPort);
-  const run = await runVaultChild(root, {
+  vaultChild ??= bundleVaultChild(root);
+  const run = await runVaultChild(await vaultChild, {
     engine,
     connection: {
       host: server.host,

@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, MAIN_FIELDS, NODE_TARGET } from '../../infra/bundling';
 import { partCountFromETag } from '../../lambdas/adapters/aws/s3-vault';
 import { MYSQL_DUMP_OPTIONS } from '../../lambdas/adapters/dumps/mysql-writer';
 import { createDumpDecompressor } from '../../lambdas/adapters/dumps/zstd';
@@ -93,11 +95,33 @@ export async function mariadbDumpToNull(server: DbServer, database: string): Pro
   }
 }
 
-/** Runs vault-child.ts in its own Node process and returns its report and its wall time (with Node/tsx start-up). */
-export async function runVaultChild(root: string, job: VaultJob): Promise<VaultRun & { wallSeconds: number }> {
+/**
+ * vault-child.ts bundled with the handlers' esbuild settings (infra/bundling.ts): in production the backup runs as
+ * such a bundle, so that is what is measured (tsx alone adds ~15 MB of resident memory to the process).
+ */
+export async function bundleVaultChild(root: string): Promise<string> {
+  const outfile = join(root, '.strongbox', 'bench', 'vault-child.mjs');
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['scripts/bench/vault-child.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: NODE_TARGET,
+    mainFields: [...MAIN_FIELDS],
+    external: [...EXTERNAL_MODULES],
+    banner: { js: ESM_REQUIRE_BANNER },
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** Runs the bundled vault child in its own Node process and returns its report and its wall time (with start-up). */
+export async function runVaultChild(bundle: string, job: VaultJob): Promise<VaultRun & { wallSeconds: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/bench/vault-child.ts')], {
-    cwd: root,
+  const child = spawn(process.execPath, [bundle], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,5 +1,6 @@
 /**
- * One vault backup, in a process of its own so that its peak RSS is the backup's and not the harness's:
+ * One vault backup, in a process of its own (run as an esbuild bundle, as in production) so that its peak RSS is
+ * the backup's and not the harness's:
  * the real PostgresDumpWriter / MysqlDumpWriter streaming into the real S3Vault on the emulator, with the part size
  * the product chooses (describe() → choosePartSize, as lambdas/app/backups/run-backup.ts does).
  *

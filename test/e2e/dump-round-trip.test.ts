@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalService } from '../../scripts/local/service';
 import { compareMysql, comparePostgres } from '../support/compare';
 import { loadMysqlFixture, loadPostgresFixture } from '../support/fixtures';
-import { type Api, apiAs, startTestService } from '../support/local-service';
+import { type Api, apiAs, sourceBodyFor, startTestService } from '../support/local-service';
 import {
   createMysqlDatabase,
   createPostgresDatabase,
@@ -35,17 +35,8 @@ afterAll(async () => {
   await service?.stop();
 });
 
-async function registered(db: TestDatabase, type: 'postgres' | 'mysql'): Promise<string> {
-  const server = type === 'postgres' ? testbedInfo().postgres : testbedInfo().mysql;
-  const created = await acme.post('/v1/sources', {
-    name: `${type} e2e`,
-    type,
-    host: server.host,
-    port: server.port,
-    database: db.name,
-    username: server.user,
-    password: server.password,
-  });
+async function registered(db: TestDatabase): Promise<string> {
+  const created = await acme.post('/v1/sources', sourceBodyFor(db));
   expect(created.status).toBe(201);
   expect(created.body).not.toHaveProperty('password');
   expect(created.body).not.toHaveProperty('secretRef');
@@ -100,7 +91,7 @@ describe('a tenant backs up, downloads and restores a PostgreSQL database', () =
     const source = await createPostgresDatabase('e2e_pg');
     cleanup.push(source.drop);
     await loadPostgresFixture(source.connection);
-    const sourceId = await registered(source, 'postgres');
+    const sourceId = await registered(source);
 
     // Act: back up
     const backup = await backedUp(sourceId);
@@ -149,7 +140,7 @@ describe('a tenant backs up, downloads and restores a MariaDB database', () => {
     const source = await createMysqlDatabase('e2e_my');
     cleanup.push(source.drop);
     await loadMysqlFixture(source.connection);
-    const sourceId = await registered(source, 'mysql');
+    const sourceId = await registered(source);
 
     // Act
     const backup = await backedUp(sourceId);

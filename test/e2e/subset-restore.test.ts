@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalService } from '../../scripts/local/service';
 import { loadMysqlFixture, loadPostgresFixture } from '../support/fixtures';
-import { type Api, apiAs, startTestService } from '../support/local-service';
+import { type Api, apiAs, sourceBodyFor, startTestService } from '../support/local-service';
 import {
   createMysqlDatabase,
   createPostgresDatabase,
   type TestDatabase,
-  testbedInfo,
   withMysql,
   withPostgres,
 } from '../support/testbed';
@@ -17,17 +16,8 @@ let acme: Api;
 const created: { engine: 'postgres' | 'mysql'; name: string }[] = [];
 const sources: TestDatabase[] = [];
 
-async function backupOf(db: TestDatabase, type: 'postgres' | 'mysql'): Promise<string> {
-  const server = type === 'postgres' ? testbedInfo().postgres : testbedInfo().mysql;
-  const source = await acme.post('/v1/sources', {
-    name: `${type} subset`,
-    type,
-    host: server.host,
-    port: server.port,
-    database: db.name,
-    username: server.user,
-    password: server.password,
-  });
+async function backupOf(db: TestDatabase): Promise<string> {
+  const source = await acme.post('/v1/sources', sourceBodyFor(db));
   const backup = await acme.post('/v1/backups', { sourceId: source.body.id });
   await service.idle();
   return backup.body.id as string;
@@ -61,7 +51,7 @@ describe('subset restores', () => {
     const db = await createPostgresDatabase('subset_pg');
     sources.push(db);
     await loadPostgresFixture(db.connection);
-    const backupId = await backupOf(db, 'postgres');
+    const backupId = await backupOf(db);
     const target = `${db.name}_part`;
     created.push({ engine: 'postgres', name: target });
 
@@ -98,7 +88,7 @@ describe('subset restores', () => {
     const db = await createMysqlDatabase('subset_my');
     sources.push(db);
     await loadMysqlFixture(db.connection);
-    const backupId = await backupOf(db, 'mysql');
+    const backupId = await backupOf(db);
     const target = `${db.name}_part`;
     created.push({ engine: 'mysql', name: target });
 

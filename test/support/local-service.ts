@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalService, startLocalService } from '../../scripts/local/service';
-import { motoEndpoint, resetMoto } from './testbed';
+import { motoEndpoint, resetMoto, type TestDatabase, testbedInfo } from './testbed';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,3 +56,17 @@ export function apiAs(service: LocalService, principal: string) {
 }
 
 export type Api = ReturnType<typeof apiAs>;
+
+/** The body that registers a test-bed database as a source, connecting as the test bed's admin. */
+export function sourceBodyFor(db: TestDatabase, name = `${db.connection.engine} ${db.name}`) {
+  const server = db.connection.engine === 'postgres' ? testbedInfo().postgres : testbedInfo().mysql;
+  return {
+    name,
+    type: db.connection.engine,
+    host: server.host,
+    port: server.port,
+    database: db.name,
+    username: server.user,
+    password: server.password,
+  };
+}
