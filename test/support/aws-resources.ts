@@ -17,7 +17,11 @@ export interface TestResources {
  */
 export async function createTestResources(clients: AwsClients): Promise<TestResources> {
   const { data } = synthesizeCached(REPO_ROOT, 'local');
-  const resolver = new TemplateResolver(data.template, { region: 'us-east-1', stackName: data.name, exports: new Map() });
+  const resolver = new TemplateResolver(data.template, {
+    region: 'us-east-1',
+    stackName: data.name,
+    exports: new Map(),
+  });
   await provisionStack(clients, resolver, data.name);
   const exported = resolver.exports();
   const value = (name: string) => {
