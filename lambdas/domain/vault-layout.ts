@@ -1,4 +1,4 @@
-import type { Compression, DumpFormat } from './backup';
+import { type Backup, type Compression, DEFAULT_COMPRESSION, DUMP_FORMATS, type DumpFormat } from './backup';
 
 /** Vault keys (DESIGN.md §4). Every key starts with the tenant prefix; nothing is stored outside it. */
 export function tenantPrefix(tenantId: string): string {
@@ -28,4 +28,15 @@ export function manifestKey(tenantId: string, sourceId: string, backupId: string
 
 export function downloadFileName(backupId: string, format: DumpFormat, compression: Compression): string {
   return `${backupId}.${EXTENSIONS[format]}.${COMPRESSION_EXTENSIONS[compression]}`;
+}
+
+/** Where a dump backup's data and manifest live (or would live): derived from the backup alone. */
+export function backupKeys(backup: Pick<Backup, 'tenantId' | 'sourceId' | 'id' | 'engine'>): {
+  data: string;
+  manifest: string;
+} {
+  return {
+    data: dataKey(backup.tenantId, backup.sourceId, backup.id, DUMP_FORMATS[backup.engine], DEFAULT_COMPRESSION),
+    manifest: manifestKey(backup.tenantId, backup.sourceId, backup.id),
+  };
 }

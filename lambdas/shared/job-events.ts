@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { isId, isTenantId } from '../domain/ids';
+import { createRestoreSchema, idSchema, tenantIdSchema } from './schemas';
 
 /** Payload of the asynchronous dump and verify jobs (the API's LambdaBackupJobs sends it). */
 export const backupJobSchema = z.object({
-  tenantId: z.string().refine(isTenantId, 'must be a tenant id'),
-  backupId: z.string().refine((value) => isId('backup', value), 'must be a backup id'),
+  tenantId: tenantIdSchema,
+  backupId: idSchema('backup'),
 });
 
 /** What Lambda's on-failure destination delivers for a failed asynchronous invocation. */
@@ -18,7 +18,10 @@ export const asyncFailureSchema = z.object({
 });
 
 /** State the restore machine hands to its tasks after "Prepare restore". */
-export const restoreStateSchema = z.object({
-  tenantId: z.string().refine(isTenantId, 'must be a tenant id'),
-  restoreId: z.string().refine((value) => isId('restore', value), 'must be a restore id'),
-});
+export const restoreStateSchema = z.object({ tenantId: tenantIdSchema, restoreId: idSchema('restore') });
+
+/** Input of the restore state machine: from the API (a restore it recorded) or an operator (a request). */
+export const restoreMachineInputSchema = z.union([
+  restoreStateSchema,
+  createRestoreSchema.extend({ tenantId: tenantIdSchema, requestedBy: z.string().min(1).max(200).optional() }),
+]);

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { BACKUP_STATUSES, BACKUP_TRIGGERS } from '../domain/backup';
-import { isId } from '../domain/ids';
+import { ID_PREFIXES, type IdKind, isId, isTenantId } from '../domain/ids';
 import { DATABASE_ENGINES, DATABASE_NAME_PATTERN } from '../domain/source';
 
 /**
  * Request schemas of the tenant API. Objects are strict: an unknown field (`tenantId`, `status`, `bucket`…) is a 400
  * naming it, never silently applied. Ids are checked for shape so a malformed id is a 400, a well-formed unknown one a 404.
  */
-const sourceId = z.string().refine((value) => isId('source', value), 'must be a source id (src_…)');
-const backupId = z.string().refine((value) => isId('backup', value), 'must be a backup id (bkp_…)');
+export const tenantIdSchema = z.string().refine(isTenantId, 'must be a tenant id');
+export function idSchema(kind: IdKind) {
+  return z.string().refine((value) => isId(kind, value), `must be a ${kind} id (${ID_PREFIXES[kind]}_…)`);
+}
+const sourceId = idSchema('source');
+const backupId = idSchema('backup');
 
 /** A host name or IP literal: no scheme, path, credentials or whitespace. */
 const hostName = z
@@ -67,12 +70,3 @@ export const createRestoreSchema = z.strictObject({
   schemas: z.array(objectName).max(100).default([]),
 });
 export type CreateRestoreInput = z.infer<typeof createRestoreSchema>;
-
-/** Input of the restore state machine when an operator starts it directly (docs/architecture.md). */
-export const restoreMachineInputSchema = z.union([
-  z.object({ tenantId: z.string().min(1), restoreId: z.string().refine((value) => isId('restore', value)) }),
-  createRestoreSchema.extend({ tenantId: z.string().min(1), requestedBy: z.string().min(1).max(200).optional() }),
-]);
-
-export const backupStatusSchema = z.enum(BACKUP_STATUSES);
-export const backupTriggerSchema = z.enum(BACKUP_TRIGGERS);

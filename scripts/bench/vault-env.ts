@@ -6,9 +6,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createAwsClients } from '../../lambdas/adapters/aws/clients';
 import { S3Vault } from '../../lambdas/adapters/aws/s3-vault';
-import { provisionStack } from '../local/provision';
+import { provisionDataStack } from '../local/data-stack';
 import { synthesizeCached } from '../local/synth';
-import { TemplateResolver } from '../local/template';
 
 export interface BenchVault {
   readonly endpoint: string;
@@ -20,11 +19,6 @@ export interface BenchVault {
   readonly vault: S3Vault;
 }
 
-function exported(exports: Map<string, string>, suffix: string): string {
-  for (const [name, value] of exports) if (name.endsWith(`:${suffix}`)) return value;
-  throw new Error(`the data stack exports no ${suffix}`);
-}
-
 export async function provisionVault(root: string, endpoint: string, region = 'us-east-1'): Promise<BenchVault> {
   const stacks = synthesizeCached(root, 'local');
   const clients = createAwsClients({
@@ -32,11 +26,7 @@ export async function provisionVault(root: string, endpoint: string, region = 'u
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const data = new TemplateResolver(stacks.data.template, { region, stackName: stacks.data.name, exports: new Map() });
-  await provisionStack(clients, data, stacks.data.name);
-  const exports = data.exports();
-  const bucket = exported(exports, 'VaultBucketName');
-  const kmsKeyArn = exported(exports, 'DataKeyArn');
+  const { bucket, dataKeyArn: kmsKeyArn } = await provisionDataStack(clients, stacks, region);
   return {
     endpoint,
     region,

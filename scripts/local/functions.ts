@@ -147,6 +147,11 @@ export class LocalFunctions {
   }
 
   /** Resolves when no asynchronous invocation is running (tests wait on this instead of sleeping). */
+  /** True while an invocation or execution started here has not finished. */
+  get busy(): boolean {
+    return this.background.size > 0;
+  }
+
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }

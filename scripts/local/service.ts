@@ -3,9 +3,9 @@ import { type AwsClients, createAwsClients } from '../../lambdas/adapters/aws/cl
 import { readApi } from './api-routes';
 import { LocalApi, startApiServer } from './api-server';
 import { startAwsEndpoint } from './aws-endpoint';
+import { provisionDataStack } from './data-stack';
 import { LocalFunctions } from './functions';
 import { LOCAL_PRINCIPALS, LocalIssuer } from './issuer';
-import { provisionStack } from './provision';
 import { LocalStateMachines } from './state-machines';
 import { type SynthesizedStacks, synthesizeCached } from './synth';
 import { TemplateResolver } from './template';
@@ -56,8 +56,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 
-  const data = new TemplateResolver(stacks.data.template, { region, stackName: stacks.data.name, exports: new Map() });
-  await provisionStack(clients, data, stacks.data.name);
+  const data = (await provisionDataStack(clients, stacks, region)).resolver;
 
   const service = new TemplateResolver(stacks.service.template, {
     region,
@@ -103,7 +102,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 
   const idle = async () => {
     // A finished job can start an execution and vice versa: settle until both are quiet.
-    for (let round = 0; round < 10; round += 1) {
+    while (functions.busy || machines.busy) {
       await functions.idle();
       await machines.idle();
     }

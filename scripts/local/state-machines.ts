@@ -170,6 +170,11 @@ export class LocalStateMachines {
   }
 
   /** Resolves when no execution is running. */
+  /** True while an invocation or execution started here has not finished. */
+  get busy(): boolean {
+    return this.running.size > 0;
+  }
+
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }

@@ -1,7 +1,6 @@
 import type { AwsClients } from '../../lambdas/adapters/aws/clients';
-import { provisionStack } from '../../scripts/local/provision';
+import { provisionDataStack } from '../../scripts/local/data-stack';
 import { synthesizeCached } from '../../scripts/local/synth';
-import { TemplateResolver } from '../../scripts/local/template';
 import { REPO_ROOT } from './local-service';
 
 export interface TestResources {
@@ -16,18 +15,6 @@ export interface TestResources {
  * lifecycle, keys and indexes), not a hand-made approximation.
  */
 export async function createTestResources(clients: AwsClients): Promise<TestResources> {
-  const { data } = synthesizeCached(REPO_ROOT, 'local');
-  const resolver = new TemplateResolver(data.template, {
-    region: 'us-east-1',
-    stackName: data.name,
-    exports: new Map(),
-  });
-  await provisionStack(clients, resolver, data.name);
-  const exported = resolver.exports();
-  const value = (name: string) => {
-    const found = exported.get(`${data.name}:${name}`);
-    if (found === undefined) throw new Error(`the data stack exports no ${name}`);
-    return found;
-  };
-  return { bucket: value('VaultBucketName'), tableName: value('CatalogTableName'), keyArn: value('DataKeyArn') };
+  const data = await provisionDataStack(clients, synthesizeCached(REPO_ROOT, 'local'), 'us-east-1');
+  return { bucket: data.bucket, tableName: data.tableName, keyArn: data.dataKeyArn };
 }

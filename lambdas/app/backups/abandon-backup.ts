@@ -1,8 +1,8 @@
-import { type Backup, DEFAULT_COMPRESSION, DUMP_FORMATS, failBackup } from '../../domain/backup';
-import { dataKey, manifestKey } from '../../domain/vault-layout';
+import { type Backup, failBackup } from '../../domain/backup';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
+import { removeBackupObjects } from './remove-backup-objects';
 
 /**
  * The dump worker died without recording an outcome (Lambda timeout, crash, out of memory): Lambda's on-failure
@@ -15,11 +15,7 @@ export async function abandonBackup(
 ): Promise<Backup | undefined> {
   const backup = await deps.catalog.backups.get(input.tenantId, input.backupId);
   if (!backup || (backup.status !== 'pending' && backup.status !== 'running')) return backup;
-  const format = DUMP_FORMATS[backup.engine];
-  await Promise.allSettled([
-    deps.vault.removeAllVersions(dataKey(backup.tenantId, backup.sourceId, backup.id, format, DEFAULT_COMPRESSION)),
-    deps.vault.removeAllVersions(manifestKey(backup.tenantId, backup.sourceId, backup.id)),
-  ]);
+  await removeBackupObjects(deps.vault, backup);
   const failed = failBackup(backup, { code: 'worker_failed', message: input.reason }, deps.clock.now());
   await deps.catalog.backups.save(failed, backup.status);
   return failed;

@@ -1,15 +1,8 @@
-import {
-  type Backup,
-  DEFAULT_COMPRESSION,
-  DUMP_FORMATS,
-  failBackup,
-  startBackup,
-  succeedBackup,
-} from '../../domain/backup';
+import { type Backup, DEFAULT_COMPRESSION, failBackup, startBackup, succeedBackup } from '../../domain/backup';
 import { NotFoundError, StaleStateError } from '../../domain/errors';
 import { buildDumpManifest, totalRows } from '../../domain/manifest';
 import { choosePartSize } from '../../domain/part-size';
-import { dataKey, manifestKey } from '../../domain/vault-layout';
+import { backupKeys } from '../../domain/vault-layout';
 import type { Catalog } from '../../ports/catalog';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { HostGuard } from '../../ports/jobs';
@@ -17,6 +10,7 @@ import type { Clock } from '../../ports/runtime';
 import type { SecretStore } from '../../ports/secrets';
 import type { Vault } from '../../ports/vault';
 import { describeFailure } from './failure';
+import { removeBackupObjects } from './remove-backup-objects';
 
 export interface RunBackupDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups'>;
@@ -47,9 +41,7 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
     throw error;
   }
 
-  const format = DUMP_FORMATS[running.engine];
-  const objectKey = dataKey(running.tenantId, running.sourceId, running.id, format, DEFAULT_COMPRESSION);
-  const metaKey = manifestKey(running.tenantId, running.sourceId, running.id);
+  const { data: objectKey, manifest: metaKey } = backupKeys(running);
   const secrets: string[] = [];
   try {
     const source = await deps.catalog.sources.get(running.tenantId, running.sourceId);
@@ -126,7 +118,7 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
     return succeeded;
   } catch (error) {
     // Nothing that could pass for a backup stays behind: neither the data nor a manifest.
-    await Promise.allSettled([deps.vault.removeAllVersions(objectKey), deps.vault.removeAllVersions(metaKey)]);
+    await removeBackupObjects(deps.vault, running);
     const failed = failBackup(running, describeFailure(error, secrets), deps.clock.now());
     await deps.catalog.backups.save(failed, 'running');
     return failed;

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { type Backup, recordVerification } from '../../domain/backup';
 import { BackupNotRestorableError, ChecksumMismatchError } from '../../domain/errors';
-import type { DumpManifest } from '../../domain/manifest';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
 import { getBackup } from './backup-queries';
+import { readManifest } from './read-manifest';
 
 export interface VerifyBackupDeps {
   readonly catalog: Pick<Catalog, 'backups'>;
@@ -46,7 +46,7 @@ export async function verifyBackup(
       `backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`,
     );
   }
-  const manifest = JSON.parse(await deps.vault.getText(backup.manifest.key, backup.manifest.versionId)) as DumpManifest;
+  const manifest = await readManifest(deps.vault, backup);
   const stored = await deps.vault.open(backup.object.key);
   const actual = await sha256Of(stored.body);
 

@@ -1,11 +1,11 @@
 import { ConflictError, RestoreTargetExistsError } from '../../domain/errors';
-import { failRestore, isFinished, newRestore, type Restore, startRestore } from '../../domain/restore';
+import { failRestore, isFinished, type Restore, startRestore } from '../../domain/restore';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
 import { describeFailure } from '../backups/failure';
 import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
-import { type RestoreRequest, validateRestore } from './validate-restore';
+import { type RestoreRequest, recordRestore } from './validate-restore';
 
 export interface PrepareRestoreDeps extends RestoreContextDeps {
   readonly vault: Vault;
@@ -33,24 +33,7 @@ export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInp
   if ('restoreId' in input) {
     restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
   } else {
-    const { backup, targetSource } = await validateRestore(deps, input);
-    restore = newRestore(
-      {
-        tenantId: input.tenantId,
-        id: deps.ids.next('restore'),
-        backupId: backup.id,
-        engine: backup.engine,
-        target: {
-          sourceId: targetSource.id,
-          database: input.target.database,
-          replaceExisting: input.target.replaceExisting,
-        },
-        selection: { tables: input.tables, schemas: input.schemas },
-        requestedBy: input.requestedBy,
-      },
-      deps.clock.now(),
-    );
-    await deps.catalog.restores.save(restore, 'absent');
+    restore = await recordRestore(deps, input);
   }
   if (isFinished(restore))
     throw new ConflictError(`restore ${restore.id} is already ${restore.status}`, 'invalid_state');

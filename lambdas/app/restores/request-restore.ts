@@ -1,10 +1,10 @@
 import { ServiceUnavailableError } from '../../domain/errors';
-import { failRestore, newRestore, type Restore } from '../../domain/restore';
+import { failRestore, type Restore } from '../../domain/restore';
 import type { Catalog } from '../../ports/catalog';
 import type { RestoreWorkflow } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
-import { type RestoreRequest, validateRestore } from './validate-restore';
+import { type RestoreRequest, recordRestore } from './validate-restore';
 
 export interface RequestRestoreDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
@@ -16,26 +16,7 @@ export interface RequestRestoreDeps {
 
 /** Validates, records a pending restore, and starts the restore state machine for it. */
 export async function requestRestore(deps: RequestRestoreDeps, request: RestoreRequest): Promise<Restore> {
-  const { backup, targetSource } = await validateRestore(deps, request);
-  const id = deps.ids.next('restore');
-  const restore = newRestore(
-    {
-      tenantId: request.tenantId,
-      id,
-      backupId: backup.id,
-      engine: backup.engine,
-      target: {
-        sourceId: targetSource.id,
-        database: request.target.database,
-        replaceExisting: request.target.replaceExisting,
-      },
-      selection: { tables: request.tables, schemas: request.schemas },
-      requestedBy: request.requestedBy,
-      executionArn: deps.workflow.executionArnFor(id),
-    },
-    deps.clock.now(),
-  );
-  await deps.catalog.restores.save(restore, 'absent');
+  const restore = await recordRestore(deps, request, (id) => deps.workflow.executionArnFor(id));
   try {
     await deps.workflow.start({ tenantId: restore.tenantId, restoreId: restore.id });
   } catch (error) {

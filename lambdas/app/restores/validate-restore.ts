@@ -1,8 +1,10 @@
 import { type Backup, isRestorable } from '../../domain/backup';
 import { BackupNotRestorableError, NotFoundError, ValidationError } from '../../domain/errors';
 import { resolveTables } from '../../domain/manifest';
+import { newRestore, type Restore } from '../../domain/restore';
 import type { Source } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
+import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
 import { getBackup } from '../backups/backup-queries';
 import { readManifest } from '../backups/read-manifest';
@@ -78,4 +80,36 @@ export async function validateRestore(
     if (problems.length > 0) throw new ValidationError('the selection does not match the backup', problems);
   }
   return { backup, targetSource };
+}
+
+/**
+ * Validates a request and records it as a pending restore: the one way a restore record comes to be, whether the
+ * API asked (it names the execution it will start) or an operator started the state machine directly.
+ */
+export async function recordRestore(
+  deps: { catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>; vault: Vault; ids: IdGenerator; clock: Clock },
+  request: RestoreRequest,
+  executionArnFor?: (restoreId: string) => string,
+): Promise<Restore> {
+  const { backup, targetSource } = await validateRestore(deps, request);
+  const id = deps.ids.next('restore');
+  const restore = newRestore(
+    {
+      tenantId: request.tenantId,
+      id,
+      backupId: backup.id,
+      engine: backup.engine,
+      target: {
+        sourceId: targetSource.id,
+        database: request.target.database,
+        replaceExisting: request.target.replaceExisting,
+      },
+      selection: { tables: request.tables, schemas: request.schemas },
+      requestedBy: request.requestedBy,
+      ...(executionArnFor ? { executionArn: executionArnFor(id) } : {}),
+    },
+    deps.clock.now(),
+  );
+  await deps.catalog.restores.save(restore, 'absent');
+  return restore;
 }

@@ -1,6 +1,6 @@
 import { prepareRestore } from '../../app/restores/prepare-restore';
+import { restoreMachineInputSchema } from '../../shared/job-events';
 import { taskHandler } from '../../shared/middleware';
-import { restoreMachineInputSchema } from '../../shared/schemas';
 import { parseInput } from '../../shared/validation';
 import { runtime } from '../wiring';
 
