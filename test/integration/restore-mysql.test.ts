@@ -165,8 +165,8 @@ describe('MysqlDumpLoader', () => {
     const user = `sb_spy_${randomBytes(3).toString('hex')}`;
     const password = `Pw-${randomBytes(8).toString('hex')}`;
     await withMysql(undefined, async (conn) => {
-      await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, 'localhost', password]);
-      await conn.query(`GRANT ALL PRIVILEGES ON \`${target.database}\`.* TO ?@?`, [user, 'localhost']);
+      await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON \`${target.database}\`.* TO ?@?`, [user, '127.0.0.1']);
     });
     const spy = join(workDir, 'spy-mariadb');
     await writeFile(
@@ -184,7 +184,7 @@ describe('MysqlDumpLoader', () => {
       );
     } finally {
       vi.unstubAllEnvs();
-      await withMysql(undefined, (conn) => conn.query('DROP USER IF EXISTS ?@?', [user, 'localhost']));
+      await withMysql(undefined, (conn) => conn.query('DROP USER IF EXISTS ?@?', [user, '127.0.0.1']));
     }
 
     // Assess
@@ -204,8 +204,8 @@ describe('MysqlDumpLoader', () => {
     const user = `sb_user_${randomBytes(3).toString('hex')}`;
     const password = `p"a\\s's #w=rd ü ${randomBytes(3).toString('hex')}`;
     await withMysql(undefined, async (conn) => {
-      await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, 'localhost', password]);
-      await conn.query(`GRANT ALL PRIVILEGES ON \`${target.database}\`.* TO ?@?`, [user, 'localhost']);
+      await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON \`${target.database}\`.* TO ?@?`, [user, '127.0.0.1']);
     });
 
     try {
@@ -216,7 +216,7 @@ describe('MysqlDumpLoader', () => {
       const comparison = await compareMysql(source.connection, target);
       expect(comparison.differences).toEqual([]);
     } finally {
-      await withMysql(undefined, (conn) => conn.query('DROP USER IF EXISTS ?@?', [user, 'localhost']));
+      await withMysql(undefined, (conn) => conn.query('DROP USER IF EXISTS ?@?', [user, '127.0.0.1']));
     }
   });
 });
