@@ -1,5 +1,6 @@
 import { ConflictError } from './errors';
-import type { DatabaseEngine } from './source';
+import type { SnapshotArtifact } from './snapshot';
+import type { DatabaseEngine, SnapshotSourceType } from './source';
 
 export const BACKUP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'deleted'] as const;
 export type BackupStatus = (typeof BACKUP_STATUSES)[number];
@@ -27,21 +28,29 @@ export interface Verification {
   readonly detail: string;
 }
 
-export interface Backup {
+interface BackupBase {
   readonly tenantId: string;
   readonly id: string;
   readonly sourceId: string;
-  readonly kind: 'dump';
-  readonly engine: DatabaseEngine;
   readonly trigger: BackupTrigger;
   readonly status: BackupStatus;
   readonly createdAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  readonly manifest?: StoredObject;
+  readonly verification?: Verification;
+  readonly error?: BackupError;
+  /** For pre-restore backups: the restore that asked for it. */
+  readonly restoreId?: string;
+}
+
+/** A logical dump (pg_dump / mysqldump) stored in the vault. */
+export interface DumpBackup extends BackupBase {
+  readonly kind: 'dump';
+  readonly engine: DatabaseEngine;
   readonly format?: DumpFormat;
   readonly compression?: Compression;
   readonly object?: StoredObject;
-  readonly manifest?: StoredObject;
   readonly rawBytes?: number;
   readonly storedBytes?: number;
   readonly sha256?: string;
@@ -51,10 +60,33 @@ export interface Backup {
   readonly rowCount?: number;
   readonly serverVersion?: string;
   readonly toolVersion?: string;
-  readonly verification?: Verification;
-  readonly error?: BackupError;
-  /** For pre-restore backups: the restore that asked for it. */
-  readonly restoreId?: string;
+}
+
+/**
+ * Native snapshots (EBS, RDS) taken by the snapshot backup machine. The data stays with the cloud provider; the
+ * vault holds the manifest. A DR copy is a backup of its own, a child (`copyOf`) of the backup it copies.
+ */
+export interface SnapshotBackup extends BackupBase {
+  readonly kind: 'snapshot';
+  readonly sourceType: SnapshotSourceType;
+  readonly region: string;
+  readonly snapshots?: readonly SnapshotArtifact[];
+  /** For a DR copy: the backup it is a copy of. */
+  readonly copyOf?: string;
+  /** For a backup with DR copies: their backup ids. */
+  readonly copies?: readonly string[];
+  /** Sum of the snapshotted volumes' / storage sizes. */
+  readonly sizeGiB?: number;
+}
+
+export type Backup = DumpBackup | SnapshotBackup;
+
+export function isDumpBackup(backup: Backup): backup is DumpBackup {
+  return backup.kind === 'dump';
+}
+
+export function isSnapshotBackup(backup: Backup): backup is SnapshotBackup {
+  return backup.kind === 'snapshot';
 }
 
 export interface NewBackup {
@@ -66,8 +98,23 @@ export interface NewBackup {
   readonly restoreId?: string;
 }
 
-export function newBackup(input: NewBackup, now: Date): Backup {
+export function newBackup(input: NewBackup, now: Date): DumpBackup {
   return { ...input, kind: 'dump', status: 'pending', createdAt: now.toISOString() };
+}
+
+export interface NewSnapshotBackup {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly sourceId: string;
+  readonly sourceType: SnapshotSourceType;
+  readonly region: string;
+  readonly trigger: BackupTrigger;
+  readonly restoreId?: string;
+  readonly copyOf?: string;
+}
+
+export function newSnapshotBackup(input: NewSnapshotBackup, now: Date): SnapshotBackup {
+  return { ...input, kind: 'snapshot', status: 'pending', createdAt: now.toISOString() };
 }
 
 function requireStatus(backup: Backup, allowed: readonly BackupStatus[], action: string): void {
@@ -76,7 +123,7 @@ function requireStatus(backup: Backup, allowed: readonly BackupStatus[], action:
   }
 }
 
-export function startBackup(backup: Backup, now: Date): Backup {
+export function startBackup<T extends Backup>(backup: T, now: Date): T {
   requireStatus(backup, ['pending'], 'start it');
   return { ...backup, status: 'running', startedAt: now.toISOString() };
 }
@@ -98,7 +145,7 @@ export interface CompletedDump {
   readonly toolVersion: string;
 }
 
-export function succeedBackup(backup: Backup, dump: CompletedDump, now: Date): Backup {
+export function succeedBackup(backup: DumpBackup, dump: CompletedDump, now: Date): DumpBackup {
   requireStatus(backup, ['running'], 'mark it succeeded');
   if (!/^[0-9a-f]{64}$/.test(dump.sha256))
     throw new ConflictError('a succeeded backup needs a SHA-256', 'invalid_state');
@@ -108,17 +155,52 @@ export function succeedBackup(backup: Backup, dump: CompletedDump, now: Date): B
   return { ...backup, ...dump, status: 'succeeded', finishedAt: now.toISOString() };
 }
 
-export function failBackup(backup: Backup, error: BackupError, now: Date): Backup {
+export function failBackup<T extends Backup>(backup: T, error: BackupError, now: Date): T {
   requireStatus(backup, ['pending', 'running'], 'mark it failed');
-  const { object: _object, manifest: _manifest, ...rest } = backup;
-  return { ...rest, status: 'failed', error, finishedAt: now.toISOString() };
+  const { object: _object, manifest: _manifest, ...rest } = backup as T & { object?: StoredObject };
+  return { ...rest, status: 'failed', error, finishedAt: now.toISOString() } as T;
 }
 
-export function recordVerification(backup: Backup, verification: Verification): Backup {
+/** Everything that must be true of a snapshot backup before it may be called succeeded. */
+export interface CompletedSnapshots {
+  readonly snapshots: readonly SnapshotArtifact[];
+  readonly manifest: StoredObject;
+  readonly copies?: readonly string[];
+}
+
+export function succeedSnapshotBackup(
+  backup: SnapshotBackup,
+  done: CompletedSnapshots,
+  now: Date,
+): SnapshotBackup {
+  requireStatus(backup, ['running'], 'mark it succeeded');
+  if (done.snapshots.length === 0) throw new ConflictError('a succeeded snapshot backup needs snapshots', 'invalid_state');
+  const unfinished = done.snapshots.filter((snapshot) => snapshot.state !== 'completed');
+  if (unfinished.length > 0) {
+    throw new ConflictError(
+      `snapshots not completed: ${unfinished.map((snapshot) => `${snapshot.id} (${snapshot.state})`).join(', ')}`,
+      'invalid_state',
+    );
+  }
+  const sizeGiB = done.snapshots.reduce((sum, snapshot) => sum + (snapshot.sizeGiB ?? 0), 0);
+  return {
+    ...backup,
+    snapshots: done.snapshots,
+    manifest: done.manifest,
+    ...(done.copies && done.copies.length > 0 ? { copies: done.copies } : {}),
+    ...(sizeGiB > 0 ? { sizeGiB } : {}),
+    status: 'succeeded',
+    finishedAt: now.toISOString(),
+  };
+}
+
+export function recordVerification(backup: DumpBackup, verification: Verification): DumpBackup {
   requireStatus(backup, ['succeeded'], 'verify it');
   return { ...backup, verification };
 }
 
 export function isRestorable(backup: Backup): boolean {
-  return backup.status === 'succeeded' && backup.object !== undefined && backup.sha256 !== undefined;
+  if (backup.status !== 'succeeded') return false;
+  if (backup.kind === 'snapshot') return (backup.snapshots ?? []).length > 0;
+  return backup.object !== undefined && backup.sha256 !== undefined;
 }

@@ -154,6 +154,44 @@ export class RestoreCheckFailedError extends StrongboxError {
   readonly code = 'restore_check_failed';
 }
 
+/**
+ * The cloud provider throttled a call (EC2 RequestLimitExceeded, SnapshotCreationPerVolumeRateExceeded, RDS
+ * Throttling). The state machines retry it with backoff; it never leads to a second snapshot.
+ */
+export class SnapshotThrottledError extends StrongboxError {
+  override readonly name = 'SnapshotThrottledError';
+  readonly kind = 'too_many';
+  readonly code = 'throttled';
+}
+
+/** Taking the snapshot would exceed the account's snapshot quota (RDS: 100 manual snapshots per region). */
+export class SnapshotQuotaExceededError extends StrongboxError {
+  override readonly name = 'SnapshotQuotaExceededError';
+  readonly kind = 'conflict';
+  readonly code = 'snapshot_quota_exceeded';
+}
+
+/** A snapshot (or copy) ended in the provider's error state, or never completed within the machine's bound. */
+export class SnapshotFailedError extends StrongboxError {
+  override readonly name = 'SnapshotFailedError';
+  readonly kind = 'failed';
+  readonly code = 'snapshot_failed';
+}
+
+/** A volume, attachment or DB instance a restore created did not become usable (error state or time bound). */
+export class ResourceNotReadyError extends StrongboxError {
+  override readonly name = 'ResourceNotReadyError';
+  readonly kind = 'failed';
+  readonly code = 'resource_not_ready';
+}
+
+/** An approver rejected the restore; nothing was created or changed. */
+export class RestoreRejectedError extends StrongboxError {
+  override readonly name = 'RestoreRejectedError';
+  readonly kind = 'conflict';
+  readonly code = 'restore_rejected';
+}
+
 export function isStrongboxError(error: unknown): error is StrongboxError {
   return error instanceof StrongboxError;
 }
@@ -186,6 +224,11 @@ const CODES_BY_NAME: Readonly<Record<string, string>> = {
   RestoreFailedError: 'restore_failed',
   RestoreCheckFailedError: 'restore_check_failed',
   ServiceUnavailableError: 'service_unavailable',
+  SnapshotThrottledError: 'throttled',
+  SnapshotQuotaExceededError: 'snapshot_quota_exceeded',
+  SnapshotFailedError: 'snapshot_failed',
+  ResourceNotReadyError: 'resource_not_ready',
+  RestoreRejectedError: 'restore_rejected',
   'States.Timeout': 'timeout',
 };
 

@@ -1,4 +1,4 @@
-import { type Backup, type Compression, DEFAULT_COMPRESSION, DUMP_FORMATS, type DumpFormat } from './backup';
+import { type Compression, DEFAULT_COMPRESSION, DUMP_FORMATS, type DumpBackup, type DumpFormat } from './backup';
 
 /** Vault keys (DESIGN.md §4). Every key starts with the tenant prefix; nothing is stored outside it. */
 export function tenantPrefix(tenantId: string): string {
@@ -31,7 +31,7 @@ export function downloadFileName(backupId: string, format: DumpFormat, compressi
 }
 
 /** Where a dump backup's data and manifest live (or would live): derived from the backup alone. */
-export function backupKeys(backup: Pick<Backup, 'tenantId' | 'sourceId' | 'id' | 'engine'>): {
+export function backupKeys(backup: Pick<DumpBackup, 'tenantId' | 'sourceId' | 'id' | 'engine'>): {
   data: string;
   manifest: string;
 } {

@@ -1,21 +1,30 @@
-import type { Backup } from '../domain/backup';
+import type { Backup, DumpBackup, SnapshotBackup } from '../domain/backup';
 import type { Restore } from '../domain/restore';
 
 /**
- * What the API shows. Internal details (bucket keys, version ids, secret references, execution ARNs) stay inside;
- * tenants get ids, states, sizes, checksums and reasons.
+ * What the API shows. Internal details (bucket keys, version ids, secret references, execution ARNs, task tokens)
+ * stay inside; tenants get ids, states, sizes, checksums and reasons.
  */
-export function backupView(backup: Backup) {
+function commonBackupView(backup: Backup) {
   return {
     id: backup.id,
     sourceId: backup.sourceId,
     kind: backup.kind,
-    engine: backup.engine,
     trigger: backup.trigger,
     status: backup.status,
     createdAt: backup.createdAt,
     startedAt: backup.startedAt ?? null,
     finishedAt: backup.finishedAt ?? null,
+    verification: backup.verification ?? null,
+    error: backup.error ?? null,
+    ...(backup.restoreId ? { restoreId: backup.restoreId } : {}),
+  };
+}
+
+function dumpBackupView(backup: DumpBackup) {
+  return {
+    ...commonBackupView(backup),
+    engine: backup.engine,
     format: backup.format ?? null,
     compression: backup.compression ?? null,
     bytes: backup.storedBytes ?? null,
@@ -31,28 +40,78 @@ export function backupView(backup: Backup) {
             toolVersion: backup.toolVersion ?? null,
           }
         : null,
-    verification: backup.verification ?? null,
-    error: backup.error ?? null,
-    ...(backup.restoreId ? { restoreId: backup.restoreId } : {}),
   };
 }
 
-export function restoreView(restore: Restore) {
+function snapshotBackupView(backup: SnapshotBackup) {
+  return {
+    ...commonBackupView(backup),
+    sourceType: backup.sourceType,
+    region: backup.region,
+    sizeGiB: backup.sizeGiB ?? null,
+    snapshots: (backup.snapshots ?? []).map((snapshot) => ({
+      id: snapshot.id,
+      type: snapshot.type,
+      region: snapshot.region,
+      resourceId: snapshot.resourceId,
+      device: snapshot.device ?? null,
+      sizeGiB: snapshot.sizeGiB ?? null,
+      encrypted: snapshot.encrypted,
+      state: snapshot.state,
+    })),
+    copyOf: backup.copyOf ?? null,
+    copies: backup.copies ?? [],
+  };
+}
+
+export function backupView(backup: Backup) {
+  return backup.kind === 'snapshot' ? snapshotBackupView(backup) : dumpBackupView(backup);
+}
+
+function commonRestoreView(restore: Restore) {
   return {
     id: restore.id,
+    kind: restore.kind,
     backupId: restore.backupId,
-    engine: restore.engine,
-    target: restore.target,
-    tables: restore.selection.tables,
-    schemas: restore.selection.schemas,
     status: restore.status,
     requestedBy: restore.requestedBy,
     createdAt: restore.createdAt,
     startedAt: restore.startedAt ?? null,
     finishedAt: restore.finishedAt ?? null,
+    approval: restore.approval
+      ? {
+          reason: restore.approval.reason,
+          decision: restore.approval.decision ?? null,
+          decidedBy: restore.approval.decidedBy ?? null,
+          decidedAt: restore.approval.decidedAt ?? null,
+          requestedAt: restore.approval.requestedAt ?? null,
+        }
+      : null,
     preRestoreBackupId: restore.preRestoreBackupId ?? null,
-    restoredTables: restore.restoredTables ?? null,
-    restoredRows: restore.restoredRows ?? null,
     error: restore.error ?? null,
   };
+}
+
+export function restoreView(restore: Restore) {
+  switch (restore.kind) {
+    case 'dump':
+      return {
+        ...commonRestoreView(restore),
+        engine: restore.engine,
+        target: restore.target,
+        tables: restore.selection.tables,
+        schemas: restore.selection.schemas,
+        restoredTables: restore.restoredTables ?? null,
+        restoredRows: restore.restoredRows ?? null,
+      };
+    case 'volume':
+      return {
+        ...commonRestoreView(restore),
+        target: restore.target,
+        volumes: restore.volumes ?? [],
+        detachedVolumes: restore.detachedVolumes ?? [],
+      };
+    case 'db':
+      return { ...commonRestoreView(restore), target: restore.target, endpoint: restore.endpoint ?? null };
+  }
 }

@@ -45,7 +45,7 @@ describe('DynamoDbCatalog item layout', () => {
       gsi1pk: `TENANT#acme#SOURCE#${source.id}`,
       gsi1sk: `BACKUP#${backup.id}`,
       status: 'succeeded',
-      sha256: backup.sha256,
+      sha256: backup.kind === 'dump' ? backup.sha256 : undefined,
     });
   });
 });

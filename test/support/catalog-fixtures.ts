@@ -8,7 +8,14 @@ import {
   startBackup,
   succeedBackup,
 } from '../../lambdas/domain/backup';
-import { failRestore, newRestore, type Restore, startRestore, succeedRestore } from '../../lambdas/domain/restore';
+import {
+  type DumpRestore,
+  failRestore,
+  newRestore,
+  type Restore,
+  startRestore,
+  succeedRestore,
+} from '../../lambdas/domain/restore';
 import type { Source } from '../../lambdas/domain/source';
 import type { Page } from '../../lambdas/ports/catalog';
 
@@ -75,9 +82,10 @@ export function aFailedBackup(tenantId: string, sourceId: string, id = ids.next(
   return failBackup(running, { code: 'dump_failed', message: 'pg_dump: connection refused' }, later());
 }
 
-export function aPendingRestore(tenantId: string, backupId: string, id = ids.next('restore')): Restore {
+export function aPendingRestore(tenantId: string, backupId: string, id = ids.next('restore')): DumpRestore {
   return newRestore(
     {
+      kind: 'dump',
       tenantId,
       id,
       backupId,
@@ -87,11 +95,11 @@ export function aPendingRestore(tenantId: string, backupId: string, id = ids.nex
       requestedBy: 'alice@example.com',
     },
     later(),
-  );
+  ) as DumpRestore;
 }
 
 /** A succeeded restore with every optional attribute a restore can carry but `error`. */
-export function aCompleteRestore(tenantId: string, backupId: string, id = ids.next('restore')): Restore {
+export function aCompleteRestore(tenantId: string, backupId: string, id = ids.next('restore')): DumpRestore {
   const pending = aPendingRestore(tenantId, backupId, id);
   const running = startRestore(
     {

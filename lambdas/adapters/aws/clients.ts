@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -11,7 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * runs on Lambda (no endpoint), on the embedded emulator (moto_server) and in tests: an endpoint override points
  * a service elsewhere, per service when needed (the local service fills moto's Lambda and Step Functions gaps).
  */
-export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn';
+export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn' | 'ec2' | 'rds';
 
 export interface AwsSettings {
   readonly region: string;
@@ -34,6 +36,8 @@ const SERVICE_ENV: Record<AwsService, string> = {
   kms: 'AWS_ENDPOINT_URL_KMS',
   lambda: 'AWS_ENDPOINT_URL_LAMBDA',
   sfn: 'AWS_ENDPOINT_URL_SFN',
+  ec2: 'AWS_ENDPOINT_URL_EC2',
+  rds: 'AWS_ENDPOINT_URL_RDS',
 };
 
 export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
@@ -63,10 +67,10 @@ function endpointFor(settings: AwsSettings, service: AwsService): string | undef
 const CONNECTION_TIMEOUT_MS = 5_000;
 const IDLE_TIMEOUT_MS = 60_000;
 
-function baseConfig(settings: AwsSettings, service: AwsService) {
+function baseConfig(settings: AwsSettings, service: AwsService, region = settings.region) {
   const endpoint = endpointFor(settings, service);
   return {
-    region: settings.region,
+    region,
     requestHandler: {
       connectionTimeout: settings.timeouts?.connectionMs ?? CONNECTION_TIMEOUT_MS,
       ...(service === 's3' ? {} : { socketTimeout: settings.timeouts?.idleMs ?? IDLE_TIMEOUT_MS }),
@@ -84,14 +88,17 @@ export interface AwsClients {
   readonly kms: KMSClient;
   readonly lambda: LambdaClient;
   readonly sfn: SFNClient;
+  /** EC2 and RDS act in the region of the resource (sources anywhere, DR copies elsewhere): one client per region. */
+  ec2(region?: string): EC2Client;
+  rds(region?: string): RDSClient;
 }
 
 /** Clients are created on first use and reused for the life of the container. */
 export function createAwsClients(settings: AwsSettings): AwsClients {
-  const cache = new Map<AwsService, unknown>();
-  const lazy = <T>(service: AwsService, build: () => T): T => {
-    if (!cache.has(service)) cache.set(service, build());
-    return cache.get(service) as T;
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, build: () => T): T => {
+    if (!cache.has(key)) cache.set(key, build());
+    return cache.get(key) as T;
   };
   return {
     get s3() {
@@ -119,6 +126,12 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get sfn() {
       return lazy('sfn', () => new SFNClient(baseConfig(settings, 'sfn')));
+    },
+    ec2(region = settings.region) {
+      return lazy(`ec2:${region}`, () => new EC2Client(baseConfig(settings, 'ec2', region)));
+    },
+    rds(region = settings.region) {
+      return lazy(`rds:${region}`, () => new RDSClient(baseConfig(settings, 'rds', region)));
     },
   };
 }

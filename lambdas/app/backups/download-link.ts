@@ -3,7 +3,7 @@ import { downloadFileName } from '../../domain/vault-layout';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
-import { getBackup } from './backup-queries';
+import { getBackup, requireDumpBackup } from './backup-queries';
 
 export interface DownloadLinkDeps {
   readonly catalog: Pick<Catalog, 'backups'>;
@@ -28,7 +28,10 @@ export async function getDownloadLink(
   deps: DownloadLinkDeps,
   input: { tenantId: string; backupId: string },
 ): Promise<DownloadLink> {
-  const backup = await getBackup(deps.catalog, input.tenantId, input.backupId);
+  const backup = requireDumpBackup(
+    await getBackup(deps.catalog, input.tenantId, input.backupId),
+    'downloaded (snapshots stay with EBS/RDS)',
+  );
   if (
     backup.status !== 'succeeded' ||
     !backup.object ||

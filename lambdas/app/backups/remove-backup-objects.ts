@@ -1,5 +1,5 @@
 import type { Backup } from '../../domain/backup';
-import { backupKeys } from '../../domain/vault-layout';
+import { backupKeys, manifestKey } from '../../domain/vault-layout';
 import type { Vault } from '../../ports/vault';
 
 /**
@@ -8,8 +8,12 @@ import type { Vault } from '../../ports/vault';
  */
 export async function removeBackupObjects(
   vault: Vault,
-  backup: Pick<Backup, 'tenantId' | 'sourceId' | 'id' | 'engine'>,
+  backup: Backup,
 ): Promise<void> {
+  if (backup.kind === 'snapshot') {
+    await vault.removeAllVersions(manifestKey(backup.tenantId, backup.sourceId, backup.id)).catch(() => undefined);
+    return;
+  }
   const keys = backupKeys(backup);
   await Promise.allSettled([vault.removeAllVersions(keys.data), vault.removeAllVersions(keys.manifest)]);
 }

@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from '../../domain/errors';
 import type { Catalog } from '../../ports/catalog';
 import type { BackupJobs } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
-import { getSource } from '../sources/source-queries';
+import { getSource, requireDatabaseSource } from '../sources/source-queries';
 
 export interface RequestBackupDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups'>;
@@ -17,7 +17,7 @@ export async function requestBackup(
   deps: RequestBackupDeps,
   input: { tenantId: string; sourceId: string; trigger: BackupTrigger },
 ): Promise<Backup> {
-  const source = await getSource(deps.catalog, input.tenantId, input.sourceId);
+  const source = requireDatabaseSource(await getSource(deps.catalog, input.tenantId, input.sourceId));
   const backup = newBackup(
     {
       tenantId: input.tenantId,

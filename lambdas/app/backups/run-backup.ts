@@ -9,6 +9,8 @@ import type { HostGuard } from '../../ports/jobs';
 import type { Clock } from '../../ports/runtime';
 import type { SecretStore } from '../../ports/secrets';
 import type { Vault } from '../../ports/vault';
+import { getSource, requireDatabaseSource } from '../sources/source-queries';
+import { requireDumpBackup } from './backup-queries';
 import { describeFailure } from './failure';
 import { removeBackupObjects } from './remove-backup-objects';
 
@@ -28,8 +30,9 @@ export interface RunBackupDeps {
  * A second delivery of the same request finds the backup no longer pending and changes nothing.
  */
 export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; backupId: string }): Promise<Backup> {
-  const pending = await deps.catalog.backups.get(input.tenantId, input.backupId);
-  if (!pending) throw new NotFoundError('backup', input.backupId);
+  const found = await deps.catalog.backups.get(input.tenantId, input.backupId);
+  if (!found) throw new NotFoundError('backup', input.backupId);
+  const pending = requireDumpBackup(found, 'run by the dump worker');
   if (pending.status !== 'pending') return pending;
 
   const running = startBackup(pending, deps.clock.now());
@@ -44,8 +47,7 @@ export async function runBackup(deps: RunBackupDeps, input: { tenantId: string; 
   const { data: objectKey, manifest: metaKey } = backupKeys(running);
   const secrets: string[] = [];
   try {
-    const source = await deps.catalog.sources.get(running.tenantId, running.sourceId);
-    if (!source) throw new NotFoundError('source', running.sourceId);
+    const source = requireDatabaseSource(await getSource(deps.catalog, running.tenantId, running.sourceId));
     const password = await deps.secrets.getSourcePassword(source.tenantId, source.secretRef);
     secrets.push(password);
     await deps.hostGuard.check(source.host);

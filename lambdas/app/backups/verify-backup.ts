@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { type Backup, recordVerification } from '../../domain/backup';
+import { type DumpBackup, recordVerification } from '../../domain/backup';
 import { BackupNotRestorableError, ChecksumMismatchError } from '../../domain/errors';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
-import { getBackup } from './backup-queries';
+import { getBackup, requireDumpBackup } from './backup-queries';
 import { readManifest } from './read-manifest';
 
 export interface VerifyBackupDeps {
@@ -15,7 +15,7 @@ export interface VerifyBackupDeps {
 }
 
 export interface VerificationOutcome {
-  readonly backup: Backup;
+  readonly backup: DumpBackup;
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -40,7 +40,7 @@ export async function verifyBackup(
   deps: VerifyBackupDeps,
   input: { tenantId: string; backupId: string },
 ): Promise<VerificationOutcome> {
-  const backup = await getBackup(deps.catalog, input.tenantId, input.backupId);
+  const backup = requireDumpBackup(await getBackup(deps.catalog, input.tenantId, input.backupId), 'verified');
   if (backup.status !== 'succeeded' || !backup.object || !backup.manifest || !backup.sha256) {
     throw new BackupNotRestorableError(
       `backup ${backup.id} is ${backup.status}; only succeeded backups can be verified`,
@@ -71,7 +71,7 @@ export async function verifyBackup(
 export async function requireVerifiedBackup(
   deps: VerifyBackupDeps,
   input: { tenantId: string; backupId: string },
-): Promise<Backup> {
+): Promise<DumpBackup> {
   const outcome = await verifyBackup(deps, input);
   if (!outcome.ok) throw new ChecksumMismatchError(`backup ${input.backupId} failed verification: ${outcome.detail}`);
   return outcome.backup;

@@ -1,17 +1,17 @@
 import { errorCodeForName } from '../../domain/errors';
 import { redact } from '../../domain/redact';
-import { failRestore, isFinished, type Restore, succeedRestore } from '../../domain/restore';
+import { type DumpRestore, failRestore, isFinished, type Restore, succeedRestore } from '../../domain/restore';
 import type { Catalog } from '../../ports/catalog';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock } from '../../ports/runtime';
 import type { RestoreCheck } from './check-restore';
-import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
+import { getRestore, loadRestoreContext, type RestoreContextDeps, requireDumpRestore } from './restore-context';
 
-export async function completeRestore(
+export async function completeDumpRestore(
   deps: { catalog: Pick<Catalog, 'restores'>; clock: Clock },
   input: { tenantId: string; restoreId: string; check: RestoreCheck },
-): Promise<Restore> {
-  const restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
+): Promise<DumpRestore> {
+  const restore = requireDumpRestore(await getRestore(deps.catalog, input.tenantId, input.restoreId));
   const done = succeedRestore(restore, input.check, deps.clock.now());
   await deps.catalog.restores.save(done, 'running');
   return done;
@@ -51,6 +51,22 @@ export async function recordRestoreFailure(
   const restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
   if (isFinished(restore)) return restore;
 
+  const notes = restore.kind === 'dump' ? await undoDumpRestore(deps, restore) : { notes: [], secrets: [] };
+  const message = [redact(messageOf(input.error), notes.secrets), ...notes.notes].join('; ');
+  const failed = failRestore(
+    restore,
+    { code: errorCodeForName(input.error?.Error ?? '', 'restore_failed'), message },
+    deps.clock.now(),
+  );
+  await deps.catalog.restores.save(failed, restore.status);
+  return failed;
+}
+
+/** Drops the database a failed dump restore created, and says where a replaced database was saved. */
+async function undoDumpRestore(
+  deps: FailRestoreDeps,
+  restore: DumpRestore,
+): Promise<{ notes: string[]; secrets: string[] }> {
   const notes: string[] = [];
   let secrets: string[] = [];
   if (restore.createdTarget) {
@@ -70,12 +86,5 @@ export async function recordRestoreFailure(
   if (restore.target.replaceExisting && restore.preRestoreBackupId) {
     notes.push(`the database as it was before the restore is saved in backup ${restore.preRestoreBackupId}`);
   }
-  const message = [redact(messageOf(input.error), secrets), ...notes].join('; ');
-  const failed = failRestore(
-    restore,
-    { code: errorCodeForName(input.error?.Error ?? '', 'restore_failed'), message },
-    deps.clock.now(),
-  );
-  await deps.catalog.restores.save(failed, restore.status);
-  return failed;
+  return { notes, secrets };
 }

@@ -3,7 +3,7 @@ import { DumpFailedError } from '../../domain/errors';
 import type { Catalog } from '../../ports/catalog';
 import type { IdGenerator } from '../../ports/runtime';
 import { type RunBackupDeps, runBackup } from '../backups/run-backup';
-import { getRestore, type RestoreContextDeps } from './restore-context';
+import { getRestore, type RestoreContextDeps, requireDumpRestore } from './restore-context';
 
 export interface PreRestoreBackupDeps extends Omit<RunBackupDeps, 'catalog'>, Omit<RestoreContextDeps, 'catalog'> {
   readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
@@ -18,7 +18,7 @@ export async function preRestoreBackup(
   deps: PreRestoreBackupDeps,
   input: { tenantId: string; restoreId: string },
 ): Promise<{ backupId: string }> {
-  const restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
+  const restore = requireDumpRestore(await getRestore(deps.catalog, input.tenantId, input.restoreId));
   let backupId = restore.preRestoreBackupId;
   if (backupId === undefined) {
     const backup = newBackup(

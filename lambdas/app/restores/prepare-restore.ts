@@ -4,7 +4,7 @@ import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
 import { describeFailure } from '../backups/failure';
-import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
+import { getRestore, loadRestoreContext, type RestoreContextDeps, requireDumpRestore } from './restore-context';
 import { type RestoreRequest, recordRestore } from './validate-restore';
 
 export interface PrepareRestoreDeps extends RestoreContextDeps {
@@ -50,16 +50,18 @@ export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInp
       .catch(() => undefined);
     throw error;
   }
-  return { tenantId: running.tenantId, restoreId: running.id, replaceExisting: running.target.replaceExisting };
+  const dump = requireDumpRestore(running);
+  return { tenantId: running.tenantId, restoreId: running.id, replaceExisting: dump.target.replaceExisting };
 }
 
 /** An existing database is refused unless replacing it was asked for; nothing is created or changed here. */
 async function checkTarget(deps: PrepareRestoreDeps, restore: Restore): Promise<void> {
   const context = await loadRestoreContext(deps, { tenantId: restore.tenantId, restoreId: restore.id });
-  const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, restore.target.database);
-  if (exists && !restore.target.replaceExisting && !restore.createdTarget) {
+  const dump = context.restore;
+  const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, dump.target.database);
+  if (exists && !dump.target.replaceExisting && !dump.createdTarget) {
     throw new RestoreTargetExistsError(
-      `database ${restore.target.database} already exists on source ${context.target.id}; choose a new name (restores never overwrite unless target.replaceExisting is set)`,
+      `database ${dump.target.database} already exists on source ${context.target.id}; choose a new name (restores never overwrite unless target.replaceExisting is set)`,
     );
   }
 }

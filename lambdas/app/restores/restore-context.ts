@@ -1,13 +1,13 @@
-import type { Backup } from '../../domain/backup';
+import type { DumpBackup } from '../../domain/backup';
 import { ConflictError, NotFoundError } from '../../domain/errors';
-import type { Restore } from '../../domain/restore';
-import type { Source } from '../../domain/source';
+import type { DumpRestore, Restore } from '../../domain/restore';
+import type { DatabaseSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { DatabaseConnection } from '../../ports/databases';
 import type { HostGuard } from '../../ports/jobs';
 import type { SecretStore } from '../../ports/secrets';
-import { getBackup } from '../backups/backup-queries';
-import { getSource } from '../sources/source-queries';
+import { getBackup, requireDumpBackup } from '../backups/backup-queries';
+import { getSource, requireDatabaseSource } from '../sources/source-queries';
 
 export interface RestoreContextDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
@@ -17,9 +17,9 @@ export interface RestoreContextDeps {
 
 /** What every restore step needs: the records, and a connection to the target server (host re-checked). */
 export interface RestoreContext {
-  readonly restore: Restore;
-  readonly backup: Backup;
-  readonly target: Source;
+  readonly restore: DumpRestore;
+  readonly backup: DumpBackup;
+  readonly target: DatabaseSource;
   /** The target source's own database: the maintenance connection for create/drop. */
   readonly server: DatabaseConnection;
   /** The database being restored into. */
@@ -33,17 +33,24 @@ export async function getRestore(catalog: Pick<Catalog, 'restores'>, tenantId: s
   return restore;
 }
 
+export function requireDumpRestore(restore: Restore): DumpRestore {
+  if (restore.kind !== 'dump') {
+    throw new ConflictError(`restore ${restore.id} restores ${restore.kind === 'db' ? 'a DB instance' : 'volumes'}, not a dump`, 'invalid_state');
+  }
+  return restore;
+}
+
 export async function loadRestoreContext(
   deps: RestoreContextDeps,
   input: { tenantId: string; restoreId: string },
   options: { requireRunning: boolean } = { requireRunning: true },
 ): Promise<RestoreContext> {
-  const restore = await getRestore(deps.catalog, input.tenantId, input.restoreId);
+  const restore = requireDumpRestore(await getRestore(deps.catalog, input.tenantId, input.restoreId));
   if (options.requireRunning && restore.status !== 'running') {
     throw new ConflictError(`restore ${restore.id} is ${restore.status}, not running`, 'invalid_state');
   }
-  const backup = await getBackup(deps.catalog, restore.tenantId, restore.backupId);
-  const target = await getSource(deps.catalog, restore.tenantId, restore.target.sourceId);
+  const backup = requireDumpBackup(await getBackup(deps.catalog, restore.tenantId, restore.backupId), 'loaded');
+  const target = requireDatabaseSource(await getSource(deps.catalog, restore.tenantId, restore.target.sourceId));
   const password = await deps.secrets.getSourcePassword(target.tenantId, target.secretRef);
   await deps.hostGuard.check(target.host);
   const server: DatabaseConnection = {

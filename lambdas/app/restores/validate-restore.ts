@@ -1,12 +1,13 @@
-import { type Backup, isRestorable } from '../../domain/backup';
+import { type DumpBackup, isRestorable } from '../../domain/backup';
 import { BackupNotRestorableError, NotFoundError, ValidationError } from '../../domain/errors';
 import { resolveTables } from '../../domain/manifest';
 import { newRestore, type Restore } from '../../domain/restore';
-import type { Source } from '../../domain/source';
+import type { DatabaseSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
-import { getBackup } from '../backups/backup-queries';
+import { getBackup, requireDumpBackup } from '../backups/backup-queries';
+import { requireDatabaseSource } from '../sources/source-queries';
 import { readManifest } from '../backups/read-manifest';
 
 export interface RestoreRequest {
@@ -23,8 +24,8 @@ export interface RestoreRequest {
 }
 
 export interface ValidatedRestore {
-  readonly backup: Backup;
-  readonly targetSource: Source;
+  readonly backup: DumpBackup;
+  readonly targetSource: DatabaseSource;
 }
 
 /**
@@ -35,20 +36,27 @@ export async function validateRestore(
   deps: { catalog: Pick<Catalog, 'sources' | 'backups'>; vault: Vault },
   request: RestoreRequest,
 ): Promise<ValidatedRestore> {
-  const backup = await getBackup(deps.catalog, request.tenantId, request.backupId);
-  if (!isRestorable(backup)) {
+  const found = await getBackup(deps.catalog, request.tenantId, request.backupId);
+  if (!isRestorable(found)) {
     throw new BackupNotRestorableError(
-      `backup ${backup.id} is ${backup.status}; only succeeded backups can be restored`,
+      `backup ${found.id} is ${found.status}; only succeeded backups can be restored`,
     );
   }
+  const backup = requireDumpBackup(found, 'restored into a database');
   const targetSourceId = request.target.sourceId ?? backup.sourceId;
-  const targetSource = await deps.catalog.sources.get(request.tenantId, targetSourceId);
-  if (!targetSource) {
+  const registered = await deps.catalog.sources.get(request.tenantId, targetSourceId);
+  if (!registered) {
     if (request.target.sourceId !== undefined) throw new NotFoundError('source', targetSourceId);
     throw new ValidationError("the backup's source no longer exists; name a target source", [
       { path: 'target.sourceId', message: "required: the backup's source was deleted" },
     ]);
   }
+  if (registered.type !== backup.engine) {
+    throw new ValidationError(`a ${backup.engine} backup cannot be restored to a ${registered.type} source`, [
+      { path: 'target.sourceId', message: `must be a ${backup.engine} source` },
+    ]);
+  }
+  const targetSource = requireDatabaseSource(registered);
   if (targetSource.type !== backup.engine) {
     throw new ValidationError(`a ${backup.engine} backup cannot be restored to a ${targetSource.type} source`, [
       { path: 'target.sourceId', message: `must be a ${backup.engine} source` },
@@ -97,6 +105,7 @@ export async function recordRestore(
     {
       tenantId: request.tenantId,
       id,
+      kind: 'dump',
       backupId: backup.id,
       engine: backup.engine,
       target: {

@@ -1,3 +1,4 @@
+import { isDatabaseSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { SecretStore } from '../../ports/secrets';
 import { getSource } from './source-queries';
@@ -14,5 +15,5 @@ export interface DeleteSourceDeps {
 export async function deleteSource(deps: DeleteSourceDeps, tenantId: string, id: string): Promise<void> {
   const source = await getSource(deps.catalog, tenantId, id);
   await deps.catalog.sources.delete(tenantId, id);
-  await deps.secrets.deleteSourcePassword(tenantId, source.secretRef);
+  if (isDatabaseSource(source)) await deps.secrets.deleteSourcePassword(tenantId, source.secretRef);
 }

@@ -11,7 +11,7 @@ export const handler = taskHandler(async (event: unknown) => {
   const input = parseInput(backupJobSchema, event, 'event');
   logger.appendKeys({ tenantId: input.tenantId, backupId: input.backupId });
   const backup = await runBackup(runtime(), input);
-  if (backup.status === 'succeeded') {
+  if (backup.status === 'succeeded' && backup.kind === 'dump') {
     metrics.addMetric(METRIC.backupSucceeded, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.backupBytes, MetricUnit.Bytes, backup.storedBytes ?? 0);
     logger.info('backup succeeded', {

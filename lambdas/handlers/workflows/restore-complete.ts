@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { completeRestore } from '../../app/restores/finish-restore';
+import { completeDumpRestore } from '../../app/restores/finish-restore';
 import { restoreStateSchema } from '../../shared/job-events';
 import { taskHandler } from '../../shared/middleware';
 import { METRIC, metrics } from '../../shared/powertools';
@@ -14,7 +14,7 @@ const completeSchema = restoreStateSchema.extend({
 /** "Record success". */
 export const handler = taskHandler(async (event: unknown) => {
   const state = parseInput(completeSchema, event, 'state');
-  const restore = await completeRestore(runtime(), state);
+  const restore = await completeDumpRestore(runtime(), state);
   metrics.addMetric(METRIC.restoreSucceeded, MetricUnit.Count, 1);
   return { restoreId: restore.id, status: restore.status };
 });
