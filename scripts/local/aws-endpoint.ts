@@ -7,7 +7,8 @@ import type { LocalExecution, LocalStateMachines } from './state-machines';
  * One HTTP endpoint speaking two AWS protocols, for the services moto cannot run here:
  * - Lambda `Invoke` (REST: POST /2015-03-31/functions/{name}/invocations), sync and async;
  * - Step Functions (JSON 1.0: POST / with X-Amz-Target AWSStepFunctions.*): StartExecution, DescribeExecution,
- *   ListExecutions, ListStateMachines;
+ *   ListExecutions, ListStateMachines, StopExecution, and the task-token calls SendTaskSuccess, SendTaskFailure,
+ *   SendTaskHeartbeat;
  * - and the local issuer's JWKS document.
  * The SDK clients (AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL_SFN) and the AWS CLI (`--endpoint-url`) talk to it.
  */
@@ -32,7 +33,25 @@ const CLIENT_ERRORS = new Set([
   'ExecutionAlreadyExists',
   'StateMachineDoesNotExist',
   'ExecutionDoesNotExist',
+  'InvalidToken',
+  'TaskDoesNotExist',
+  'TaskTimedOut',
+  'InvalidOutput',
+  'ValidationException',
 ]);
+
+class ValidationError extends Error {
+  override readonly name = 'ValidationException';
+}
+
+/** A required string member of a request; the service answers a missing one with ValidationException. */
+function required(input: Record<string, unknown>, member: string): string {
+  const value = input[member];
+  if (typeof value === 'string' && value !== '') return value;
+  throw new ValidationError(`1 validation error detected: Value null at '${member}' failed to satisfy constraint`);
+}
+
+const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 const epochSeconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
 
@@ -109,6 +128,23 @@ function handleStepFunctions(machines: LocalStateMachines, action: string, input
             ...(stopDate ? { stopDate: epochSeconds(stopDate) } : {}),
           })),
       };
+    case 'StopExecution': {
+      const stopped = machines.stop(required(input, 'executionArn'), {
+        error: optional(input.error),
+        cause: optional(input.cause),
+      });
+      return { stopDate: epochSeconds(stopped.stopDate) };
+    }
+    // The task-token calls answer `{}`; InvalidToken, TaskTimedOut, TaskDoesNotExist and InvalidOutput are 400s.
+    case 'SendTaskSuccess':
+      machines.sendTaskSuccess(required(input, 'taskToken'), required(input, 'output'));
+      return {};
+    case 'SendTaskFailure':
+      machines.sendTaskFailure(required(input, 'taskToken'), optional(input.error), optional(input.cause));
+      return {};
+    case 'SendTaskHeartbeat':
+      machines.sendTaskHeartbeat(required(input, 'taskToken'));
+      return {};
     case 'ListStateMachines':
       return {
         stateMachines: machines.all().map((machine) => ({

@@ -1,17 +1,34 @@
-import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+  StateMachine,
+} from 'aws-local-stepfunctions';
+import type { LocalFunctions } from './functions';
+import { type AslDefinition, prepareDefinition, runTaskState, type TaskRun, taskStates } from './task-states';
+import { TaskTokens, taskFailure, type WaitingTask } from './task-tokens';
+import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
+
+export type { AslDefinition, AslState } from './task-states';
+export {
+  InvalidOutputError,
+  InvalidTokenError,
+  TaskDoesNotExistError,
+  TaskTimedOutError,
+  type WaitingTask,
+} from './task-tokens';
 
 type LocalTaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type JSONValue = ReturnType<LocalTaskHandlers[string]> extends Promise<infer T> | infer T ? T : never;
 
-import type { LocalFunctions } from './functions';
-import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
-
 /**
  * The service stack's state machines, executed in this process from the synthesized ASL with aws-local-stepfunctions.
- * Lambda task states run the real handlers through LocalFunctions. moto stores state machines but never executes
- * them (DESIGN.md §8): this is the stand-in behind the local Step Functions endpoint and the workflow tests.
+ * Lambda task states run the real handlers through LocalFunctions (task-states.ts); `.waitForTaskToken` tasks wait
+ * for SendTaskSuccess/SendTaskFailure (task-tokens.ts). moto stores state machines but never executes them
+ * (DESIGN.md §8): this is the stand-in behind the local Step Functions endpoint and the workflow tests.
  */
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 export interface LocalExecution {
   readonly executionArn: string;
@@ -26,21 +43,6 @@ export interface LocalExecution {
   cause?: string;
   /** Names of the states entered, in order (for diagnostics and tests). */
   readonly states: string[];
-}
-
-interface AslState {
-  Type: string;
-  Resource?: string;
-  Branches?: { States: Record<string, AslState> }[];
-  Iterator?: { States: Record<string, AslState> };
-  ItemProcessor?: { States: Record<string, AslState> };
-  [key: string]: unknown;
-}
-
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  [key: string]: unknown;
 }
 
 export interface LocalStateMachine {
@@ -62,29 +64,27 @@ export class ExecutionDoesNotExistError extends Error {
   override readonly name = 'ExecutionDoesNotExist';
 }
 
-function taskStates(states: Record<string, AslState>): [string, AslState][] {
-  return Object.entries(states).flatMap(([name, state]) => {
-    const nested = [
-      ...(state.Branches ?? []).map((branch) => branch.States),
-      ...(state.Iterator ? [state.Iterator.States] : []),
-      ...(state.ItemProcessor ? [state.ItemProcessor.States] : []),
-    ].flatMap((inner) => taskStates(inner));
-    return state.Type === 'Task' ? [[name, state] as [string, AslState], ...nested] : nested;
-  });
+/** An execution whose executor has not finished, or whose task handlers still run after it was stopped. */
+interface ExecutionRun {
+  abort(): void;
+  /** Task handlers in flight; a task waiting for its token counts until it resumes. */
+  active: number;
+  settled: boolean;
 }
 
-/** Lambda reports a function error to Step Functions as `Error` = errorType and `Cause` = this JSON. */
-function asLambdaError(error: unknown): Error {
-  const original = error instanceof Error ? error : new Error(String(error));
-  const wrapped = new Error(JSON.stringify({ errorType: original.name, errorMessage: original.message, trace: [] }));
-  wrapped.name = original.name;
-  return wrapped;
+/** Error and cause of a failed execution, as DescribeExecution reports them (the executor wraps the state's error). */
+function failureOf(error: unknown): { error: string; cause: string } {
+  const failure = (error instanceof ExecutionError ? error.cause : error) as { name?: string; message?: string };
+  const cause = (failure as { cause?: unknown }).cause;
+  return { error: failure.name ?? 'Error', cause: typeof cause === 'string' ? cause : (failure.message ?? '') };
 }
 
 export class LocalStateMachines {
   private readonly machines = new Map<string, LocalStateMachine>();
   private readonly executions = new Map<string, LocalExecution>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly runs = new Map<string, ExecutionRun>();
+  private readonly tokens = new TaskTokens(() => this.changed());
+  private listeners: (() => void)[] = [];
 
   constructor(
     private readonly functions: LocalFunctions,
@@ -152,8 +152,7 @@ export class LocalStateMachines {
       states: [],
     };
     this.executions.set(executionArn, execution);
-    const run = this.run(machine, execution).finally(() => this.running.delete(run));
-    this.running.add(run);
+    void this.run(machine, execution);
     return execution;
   }
 
@@ -169,23 +168,100 @@ export class LocalStateMachines {
       .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
   }
 
-  /** Resolves when no execution is running. */
-  /** True while an invocation or execution started here has not finished. */
-  get busy(): boolean {
-    return this.running.size > 0;
+  /**
+   * StopExecution: the execution is ABORTED at once and a task waiting for its token stops waiting (its token is then
+   * spent). A task function already running is not interrupted (as in the service); no later state runs.
+   */
+  stop(executionArn: string, request: { error?: string; cause?: string } = {}): LocalExecution {
+    const execution = this.describe(executionArn);
+    if (execution.status !== 'RUNNING') return execution;
+    execution.status = 'ABORTED';
+    execution.stopDate = new Date();
+    if (request.error !== undefined) execution.error = request.error;
+    if (request.cause !== undefined) execution.cause = request.cause;
+    this.runs.get(executionArn)?.abort();
+    this.tokens.release(executionArn, taskFailure('States.Aborted', 'Execution was stopped', true));
+    this.changed();
+    return execution;
   }
 
+  /** Stops every running execution (local mode shutting down: nothing may keep waiting for a token). */
+  stopAll(): void {
+    for (const execution of this.executions.values()) {
+      if (execution.status === 'RUNNING') this.stop(execution.executionArn, { cause: 'local mode stopped' });
+    }
+  }
+
+  /** SendTaskSuccess: `output` (JSON text) becomes the waiting task's result. */
+  sendTaskSuccess(taskToken: string, output: string): void {
+    this.tokens.succeed(taskToken, output);
+  }
+
+  /** SendTaskFailure: the waiting task fails with Error `error` and Cause `cause` (Catch/Retry match `error`). */
+  sendTaskFailure(taskToken: string, error = '', cause = ''): void {
+    this.tokens.fail(taskToken, error, cause);
+  }
+
+  /** SendTaskHeartbeat: restarts the waiting task's HeartbeatSeconds clock. */
+  sendTaskHeartbeat(taskToken: string): void {
+    this.tokens.heartbeat(taskToken);
+  }
+
+  /** Tasks waiting for a task token (their function has returned), of one execution or of all. */
+  waitingForToken(executionArn?: string): WaitingTask[] {
+    return this.tokens.waiting(executionArn);
+  }
+
+  /**
+   * True while an execution makes progress or a task function started here still runs. An execution whose only
+   * activity is waiting for task tokens is not busy: it moves again only when someone calls SendTask*, StopExecution
+   * or a timeout passes. (A Parallel branch between two states while another branch waits reads as waiting too.)
+   */
+  get busy(): boolean {
+    for (const [executionArn, run] of this.runs) {
+      const waiting = this.tokens.waiting(executionArn).length;
+      if (run.active > waiting || (!run.settled && waiting === 0)) return true;
+    }
+    return false;
+  }
+
+  /** Resolves when no execution is busy (running executions may still wait for task tokens). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.busy) await new Promise<void>((resolve) => this.listeners.push(resolve));
+  }
+
+  /** Something that `busy` depends on changed: let idle() look again. */
+  private changed(): void {
+    for (const [executionArn, run] of this.runs) if (run.settled && run.active === 0) this.runs.delete(executionArn);
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
   }
 
   private async run(machine: LocalStateMachine, execution: LocalExecution): Promise<void> {
-    const definition = machine.definition as AslDefinition;
-    const tasks = taskStates(definition.States);
+    const definition = prepareDefinition(machine.definition as AslDefinition);
+    const { executionArn } = execution;
+    const record: ExecutionRun = { abort: () => undefined, active: 0, settled: false };
+    this.runs.set(executionArn, record);
+    // `$$.Task.Token`: the executor keeps this object by reference (see task-tokens.ts for the token design).
+    const task: TaskRun = {
+      executionArn,
+      functions: this.functions,
+      tokens: this.tokens,
+      task: { Token: this.tokens.mint(executionArn) },
+    };
     const handlers: LocalTaskHandlers = {};
     const zero: Record<string, number> = {};
-    for (const [name, state] of tasks) {
-      handlers[name] = async (input) => (await this.runTask(name, state, input)) as JSONValue;
+    for (const [name, state] of taskStates(definition.States)) {
+      handlers[name] = (input) => {
+        if (record.settled) throw taskFailure('States.Aborted', 'Execution was stopped', true);
+        record.active++;
+        // runTaskState takes the token synchronously, in the step in which the executor evaluated the Parameters.
+        return runTaskState(task, name, state, input).finally(() => {
+          record.active--;
+          this.changed();
+        }) as Promise<JSONValue>;
+      };
       zero[name] = 0;
     }
     const waits = Object.fromEntries(
@@ -193,6 +269,7 @@ export class LocalStateMachines {
         .filter(([, state]) => state.Type === 'Wait')
         .map(([name]) => [name, 0]),
     );
+    let logging: Promise<void> | undefined;
     try {
       const stateMachine = new StateMachine(definition as never, {
         validationOptions: { checkPaths: true, checkArn: true },
@@ -204,42 +281,44 @@ export class LocalStateMachines {
         },
         context: {
           Execution: {
-            Id: execution.executionArn,
+            Id: executionArn,
             Name: execution.name,
             Input: JSON.parse(execution.input),
             StartTime: execution.startDate.toISOString(),
           },
           StateMachine: { Id: machine.arn, Name: machine.name },
+          Task: task.task,
         },
       });
-      const logging = (async () => {
+      record.abort = result.abort;
+      // The log closes when the execution ends in any way; it is drained before anyone may see the execution ended.
+      logging = (async () => {
         for await (const event of result.eventLogs) {
           if (event.type === 'StateEntered') execution.states.push((event as { state: { name: string } }).state.name);
         }
-      })();
+      })().catch(() => undefined);
       const output = await result.result;
-      await logging.catch(() => undefined);
+      await logging;
       execution.status = 'SUCCEEDED';
       execution.output = JSON.stringify(output ?? null);
     } catch (error) {
-      const failure = error as { name?: string; message?: string; cause?: unknown };
-      execution.status = 'FAILED';
-      execution.error = failure.name ?? 'Error';
-      execution.cause = typeof failure.cause === 'string' ? failure.cause : (failure.message ?? '');
+      // StopExecution already recorded ABORTED (the executor then rejects with ExecutionAbortedError).
+      await logging;
+      if (!(error instanceof ExecutionAbortedError) && execution.status === 'RUNNING') {
+        if (error instanceof ExecutionTimeoutError) {
+          execution.status = 'TIMED_OUT';
+          execution.error = 'States.Timeout';
+          execution.cause = "The execution ran longer than the state machine's TimeoutSeconds";
+        } else {
+          execution.status = 'FAILED';
+          Object.assign(execution, failureOf(error));
+        }
+      }
     } finally {
-      execution.stopDate = new Date();
-    }
-  }
-
-  private async runTask(name: string, state: AslState, input: unknown): Promise<unknown> {
-    const resource = state.Resource ?? '';
-    if (!resource.startsWith('arn:aws:lambda:')) {
-      throw new Error(`local mode cannot run task "${name}" with resource ${resource}`);
-    }
-    try {
-      return await this.functions.invoke(resource, input);
-    } catch (error) {
-      throw asLambdaError(error);
+      execution.stopDate ??= new Date();
+      record.settled = true;
+      this.tokens.release(executionArn, taskFailure('States.Aborted', 'Execution has ended', true));
+      this.changed();
     }
   }
 }
