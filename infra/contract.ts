@@ -27,6 +27,12 @@ export const ENTRIES = {
   restoreCheck: 'workflows/restore-check.ts',
   restoreComplete: 'workflows/restore-complete.ts',
   restoreFail: 'workflows/restore-fail.ts',
+  /** The snapshot backup machine's steps (one function, the step named in the payload's `action`). */
+  snapshotBackup: 'workflows/snapshot-backup.ts',
+  /** The restore machine's volume and DB instance steps (one function, `action` in the payload). */
+  restoreSnapshot: 'workflows/restore-snapshot.ts',
+  /** The restore machine's approval gate: stores the task token and marks the restore pending_approval. */
+  restoreApproval: 'workflows/restore-approval.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
@@ -60,6 +66,8 @@ export const ENV = {
   dumpFunction: 'STRONGBOX_DUMP_FUNCTION',
   verifyFunction: 'STRONGBOX_VERIFY_FUNCTION',
   restoreStateMachineArn: 'STRONGBOX_RESTORE_STATE_MACHINE_ARN',
+  snapshotStateMachineArn: 'STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN',
+  rdsManualSnapshotQuota: 'STRONGBOX_RDS_MANUAL_SNAPSHOT_QUOTA',
   allowedSourceCidrs: 'STRONGBOX_ALLOWED_SOURCE_CIDRS',
   downloadUrlTtlSeconds: 'STRONGBOX_DOWNLOAD_URL_TTL_SECONDS',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
@@ -78,6 +86,13 @@ export const POWERTOOLS_ENV = {
  * POWERTOOLS_METRICS_NAMESPACE, default dimension `service` from POWERTOOLS_SERVICE_NAME). The alarm in
  * infra/constructs/observability.ts watches exactly this.
  */
+export const RDS_SNAPSHOT_QUOTA_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  /** Percent of the region's manual RDS snapshot quota in use, emitted before each RDS snapshot (alarm ≥ 80). */
+  metricName: 'RdsManualSnapshotQuotaUsedPercent',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
 export const BACKUP_FAILED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'BackupFailed',

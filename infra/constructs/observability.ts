@@ -6,7 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { BACKUP_FAILED_METRIC } from '../contract';
+import { BACKUP_FAILED_METRIC, RDS_SNAPSHOT_QUOTA_METRIC } from '../contract';
 import type { StrongboxFunction, StrongboxImageFunction } from './function';
 
 export interface ObservabilityProps {
@@ -14,13 +14,18 @@ export interface ObservabilityProps {
   /** Every function of the service, by a stable name used in the alarm ids. */
   readonly functions: Readonly<Record<string, StrongboxFunction | StrongboxImageFunction>>;
   readonly restoreStateMachine: IStateMachine;
+  readonly snapshotStateMachine: IStateMachine;
 }
+
+/** Alarm when a region's manual RDS snapshots reach this percent of the quota (QUOTA_ALARM_RATIO in the domain). */
+export const RDS_QUOTA_ALARM_PERCENT = 80;
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
- * Alarms on what an operator must act on: a failed backup (the `BackupFailed` metric the dump handlers emit,
- * see BACKUP_FAILED_METRIC in infra/contract.ts), a failed or timed-out restore, and any function error.
+ * Alarms on what an operator must act on: a failed backup (the `BackupFailed` metric the dump and snapshot handlers
+ * emit, see BACKUP_FAILED_METRIC in infra/contract.ts), a failed or timed-out restore or snapshot backup execution,
+ * a region's RDS manual snapshot quota at 80 % (RDS_SNAPSHOT_QUOTA_METRIC), and any function error.
  * They notify one encrypted SNS topic; subscribe to it per stage.
  */
 export class Observability extends Construct {
@@ -76,6 +81,32 @@ export class Observability extends Construct {
       }),
     );
 
+    this.alarm(
+      'SnapshotBackupFailed',
+      'A snapshot backup execution failed or timed out',
+      new MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: props.snapshotStateMachine.metricFailed({ statistic: 'Sum', period: FIVE_MINUTES }),
+          timedOut: props.snapshotStateMachine.metricTimedOut({ statistic: 'Sum', period: FIVE_MINUTES }),
+        },
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'RdsSnapshotQuota',
+      `A region's manual RDS snapshots reached ${RDS_QUOTA_ALARM_PERCENT} % of the quota (backups are refused at 100 %)`,
+      new Metric({
+        namespace: RDS_SNAPSHOT_QUOTA_METRIC.namespace,
+        metricName: RDS_SNAPSHOT_QUOTA_METRIC.metricName,
+        dimensionsMap: { ...RDS_SNAPSHOT_QUOTA_METRIC.dimensions },
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+      RDS_QUOTA_ALARM_PERCENT,
+    );
+
     for (const [name, fn] of Object.entries(props.functions)) {
       this.alarm(
         `${name}Errors`,
@@ -85,10 +116,10 @@ export class Observability extends Construct {
     }
   }
 
-  private alarm(id: string, description: string, metric: Metric | MathExpression): void {
+  private alarm(id: string, description: string, metric: Metric | MathExpression, threshold = 1): void {
     const alarm = metric.createAlarm(this, `${id}Alarm`, {
       alarmDescription: description,
-      threshold: 1,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -7,15 +7,21 @@ import {
   DefinitionBody,
   Errors,
   Fail,
+  type IChainable,
+  JitterType,
   JsonPath,
   LogLevel,
   StateMachine,
   StateMachineType,
+  TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENTRIES } from '../contract';
+import { grantCloudRead, grantRestoreResources } from './cloud-access';
 import type { DataAccess } from './data-access';
 import {
   type FunctionNetwork,
@@ -24,6 +30,7 @@ import {
   StrongboxImageFunction,
 } from './function';
 import { acknowledgeWildcardResources } from './nag';
+import { APPROVAL_STATES, APPROVAL_TIMEOUT, approvalGate } from './restore-approval';
 
 export interface RestoreProps {
   readonly image: DockerImageAsset;
@@ -34,11 +41,23 @@ export interface RestoreProps {
   readonly network?: FunctionNetwork;
 }
 
-type RestoreHandler = 'prepare' | 'verify' | 'preBackup' | 'load' | 'check' | 'complete' | 'fail';
+type RestoreHandler =
+  | 'prepare'
+  | 'approval'
+  | 'verify'
+  | 'preBackup'
+  | 'load'
+  | 'check'
+  | 'complete'
+  | 'fail'
+  | 'snapshot';
 
 /** State names are a contract: tests and local mode override task handlers by state name. */
 export const RESTORE_STATES = {
   prepare: 'Prepare restore',
+  checkApproval: APPROVAL_STATES.check,
+  approvalRequired: APPROVAL_STATES.required,
+  awaitApproval: APPROVAL_STATES.wait,
   verify: 'Verify backup',
   replaceExisting: 'Replace existing?',
   preRestoreBackup: 'Pre-restore backup',
@@ -47,7 +66,52 @@ export const RESTORE_STATES = {
   recordSuccess: 'Record success',
   recordFailure: 'Record failure',
   failed: 'Restore failed',
+  // Which branch: dump (above), volumes or DB instance (below). Prepare's output carries `kind`.
+  restoreKind: 'Restore kind?',
+  // Volume restores (EBS snapshots → new volumes attached to an instance).
+  replaceVolumes: 'Replace volumes?',
+  snapshotReplaced: 'Snapshot replaced volumes',
+  checkReplaced: 'Check replaced snapshots',
+  replacedCompleted: 'Replaced snapshots completed?',
+  waitReplaced: 'Wait for replaced snapshots',
+  detachReplaced: 'Detach replaced volumes',
+  checkDetached: 'Check detached',
+  volumesDetached: 'Volumes detached?',
+  waitDetached: 'Wait for detach',
+  createVolumes: 'Create volumes',
+  checkVolumes: 'Check volumes',
+  volumesAvailable: 'Volumes available?',
+  waitVolumes: 'Wait for volumes',
+  attachVolumes: 'Attach volumes',
+  checkAttached: 'Check attachments',
+  volumesAttached: 'Volumes attached?',
+  waitAttached: 'Wait for attachments',
+  // DB restores (RDS snapshot or point in time → a new DB instance / cluster).
+  restoreDb: 'Restore DB instance',
+  checkDb: 'Check DB instance',
+  dbAvailable: 'DB instance available?',
+  waitDb: 'Wait for DB instance',
+  recordRestored: 'Record restored resources',
 } as const;
+
+/** Bounded polls of the volume and DB branches: [checks, seconds between them]. */
+export const RESTORE_POLLING = {
+  replacedSnapshots: { maxAttempts: 240, waitSeconds: 30 }, // ≈ 2 h: a first snapshot of a large volume is slow
+  detach: { maxAttempts: 60, waitSeconds: 10 }, // 10 min
+  volumes: { maxAttempts: 120, waitSeconds: 15 }, // 30 min
+  attach: { maxAttempts: 60, waitSeconds: 10 }, // 10 min
+  db: { maxAttempts: 240, waitSeconds: 30 }, // ≈ 2 h
+} as const;
+
+/** Throttling (RequestLimitExceeded, per-volume snapshot concurrency, RDS Throttling) is retried by name, with backoff. */
+const THROTTLE_RETRY = {
+  errors: ['SnapshotThrottledError'],
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
 
 /**
  * The restore state machine (docs/architecture.md), JSONPath only so aws-local-stepfunctions can run the very
@@ -83,12 +147,19 @@ export class Restore extends Construct {
     const complete = zip('Complete', { entry: ENTRIES.restoreComplete, timeout: Duration.minutes(1) });
     // Drops a target database the restore created, so it needs the network and the source credentials.
     const fail = zip('Fail', { entry: ENTRIES.restoreFail, timeout: Duration.minutes(5), ...onNetwork });
-    this.handlers = { prepare, verify, preBackup, load, check, complete, fail };
+    // Every step of the volume and DB branches (`action` in the payload); EC2/RDS APIs only, no network to sources.
+    const snapshot = zip('Snapshot', { entry: ENTRIES.restoreSnapshot, timeout: Duration.minutes(2) });
+    // The approval gate: records the decision to wait and keeps the task token on the restore.
+    const approval = zip('Approval', { entry: ENTRIES.restoreApproval, timeout: Duration.minutes(1) });
+    this.handlers = { prepare, approval, verify, preBackup, load, check, complete, fail, snapshot };
     const functions = Object.values(this.handlers);
 
     for (const fn of functions) data.grantCatalogReadWrite(fn);
     for (const fn of [prepare, verify, load, check]) data.grantVaultRead(fn);
     data.grantVaultWrite(preBackup);
+    data.grantVaultWrite(snapshot); // manifests of pre-restore snapshot backups
+    grantCloudRead(prepare); // validates volume and DB targets before anything is created
+    grantRestoreResources(snapshot);
     for (const fn of [preBackup, load, check, fail]) data.grantSecretsRead(fn);
 
     const task = (
@@ -136,12 +207,23 @@ export class Restore extends Construct {
       .otherwise(tasks.load);
     tasks.preBackup.next(tasks.load);
     tasks.load.next(tasks.check).next(tasks.complete);
-    const definition = tasks.prepare.next(tasks.verify).next(replaceExisting);
+    const dumpBranch = tasks.verify.next(replaceExisting);
+
+    const { volumeBranch, dbBranch } = this.snapshotBranches(snapshot, recordFailure);
+    const kindChoice = new Choice(this, 'RestoreKind', { stateName: RESTORE_STATES.restoreKind })
+      .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'volume')), volumeBranch)
+      .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'db')), dbBranch)
+      .otherwise(dumpBranch);
+
+    // The approval gate sits between "Prepare restore" and "Restore kind?": nothing has been created or changed yet.
+    const afterPrepare = approvalGate(this, { fn: approval, next: kindChoice, recordFailure });
+    const definition = tasks.prepare.next(afterPrepare);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
+      // The approval wait plus the longest branch's bounded polls (pre-restore snapshots ≈ 2 h + volumes; DB ≈ 2 h).
+      timeout: APPROVAL_TIMEOUT.plus(Duration.hours(6)),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
@@ -162,5 +244,106 @@ export class Restore extends Construct {
         'Execution logging (logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, ' +
         'logs:DescribeLogGroups) and X-Ray tracing use APIs without resource-level permissions.',
     });
+  }
+
+  /**
+   * The volume branch (Replace volumes? → pre-restore snapshots → detach → create → attach) and the DB branch
+   * (restore → poll), each ending in "Record restored resources". Every poll is bounded (Check + Choice + Wait); the
+   * steps that create something retry throttling with backoff; any error goes to "Record failure".
+   */
+  private snapshotBranches(fn: StrongboxFunction, recordFailure: IChainable) {
+    const S = RESTORE_STATES;
+    const ids = { tenantId: JsonPath.stringAt('$.tenantId'), restoreId: JsonPath.stringAt('$.restoreId') };
+    const step = (
+      taskId: string,
+      stateName: string,
+      action: string,
+      poll?: { maxAttempts: number; waitSeconds: number },
+    ) => {
+      const state = new LambdaInvoke(this, taskId, {
+        stateName,
+        lambdaFunction: fn.function,
+        payloadResponseOnly: true,
+        payload: TaskInput.fromObject({
+          action,
+          ...ids,
+          ...(poll === undefined ? {} : { attempts: JsonPath.numberAt('$.poll.attempts'), ...poll }),
+        }),
+        // Explicit, so no executor falls back to its own default (aws-local-stepfunctions uses 60 s).
+        taskTimeout: Timeout.duration(fn.function.timeout?.plus(Duration.minutes(1)) ?? Duration.minutes(3)),
+        resultPath: action === 'complete' ? JsonPath.DISCARD : '$.poll',
+      });
+      if (poll === undefined && action !== 'complete') {
+        state.addRetry({ ...THROTTLE_RETRY, errors: [...THROTTLE_RETRY.errors] });
+      }
+      state.addCatch(recordFailure, { errors: [Errors.ALL], resultPath: '$.error' });
+      return state;
+    };
+    /** start → check → (done? next : wait → check). */
+    const loop = (
+      name: { start: string; check: string; done: string; wait: string },
+      logicalIds: { start: string; check: string },
+      actions: { start: string; check: string },
+      poll: { maxAttempts: number; waitSeconds: number },
+      next: IChainable,
+    ) => {
+      const start = step(logicalIds.start, name.start, actions.start);
+      const check = step(logicalIds.check, name.check, actions.check, poll);
+      const wait = new Wait(this, `${logicalIds.check}Wait`, {
+        stateName: name.wait,
+        time: WaitTime.duration(Duration.seconds(poll.waitSeconds)),
+      });
+      const done = new Choice(this, `${logicalIds.check}Done`, { stateName: name.done })
+        .when(Condition.booleanEquals('$.poll.done', true), next)
+        .otherwise(wait);
+      wait.next(check);
+      start.next(check).next(done);
+      return start;
+    };
+    const P = RESTORE_POLLING;
+    const record = step('RecordRestored', S.recordRestored, 'complete');
+
+    const attach = loop(
+      { start: S.attachVolumes, check: S.checkAttached, done: S.volumesAttached, wait: S.waitAttached },
+      { start: 'AttachVolumes', check: 'CheckAttached' },
+      { start: 'attach-volumes', check: 'check-attached' },
+      P.attach,
+      record,
+    );
+    const create = loop(
+      { start: S.createVolumes, check: S.checkVolumes, done: S.volumesAvailable, wait: S.waitVolumes },
+      { start: 'CreateVolumes', check: 'CheckVolumes' },
+      { start: 'create-volumes', check: 'check-volumes' },
+      P.volumes,
+      attach,
+    );
+    const detach = loop(
+      { start: S.detachReplaced, check: S.checkDetached, done: S.volumesDetached, wait: S.waitDetached },
+      { start: 'DetachReplaced', check: 'CheckDetached' },
+      { start: 'detach-replaced', check: 'check-detached' },
+      P.detach,
+      create,
+    );
+    const snapshotReplaced = loop(
+      { start: S.snapshotReplaced, check: S.checkReplaced, done: S.replacedCompleted, wait: S.waitReplaced },
+      { start: 'SnapshotReplaced', check: 'CheckReplaced' },
+      { start: 'snapshot-replaced', check: 'check-replaced' },
+      P.replacedSnapshots,
+      detach,
+    );
+    const volumeBranch = new Choice(this, 'ReplaceVolumes', { stateName: S.replaceVolumes })
+      .when(
+        Condition.and(Condition.isPresent('$.replace'), Condition.booleanEquals('$.replace', true)),
+        snapshotReplaced,
+      )
+      .otherwise(create);
+    const dbBranch = loop(
+      { start: S.restoreDb, check: S.checkDb, done: S.dbAvailable, wait: S.waitDb },
+      { start: 'RestoreDb', check: 'CheckDb' },
+      { start: 'restore-db', check: 'check-db' },
+      P.db,
+      record,
+    );
+    return { volumeBranch, dbBranch };
   }
 }

@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { ENTRIES, ENV } from '../contract';
 import { ApiErrors } from './api-errors';
 import { ApiFirewall } from './api-firewall';
+import { grantCloudRead } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction, type StrongboxImageFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
@@ -43,8 +44,10 @@ export interface TenantApiProps {
   readonly runDump: StrongboxImageFunction;
   /** Started asynchronously by POST /v1/backups/{id}/verify. */
   readonly verifyBackup: StrongboxFunction;
-  /** Started by POST /v1/restores. */
+  /** Started by POST /v1/restores; resumed (task token) by POST /v1/restores/{id}/approve|reject. */
   readonly restoreStateMachine: IStateMachine;
+  /** Started by POST /v1/backups for snapshot sources. */
+  readonly snapshotStateMachine: IStateMachine;
 }
 
 type ApiHandler = 'sources' | 'backups' | 'restores';
@@ -59,6 +62,8 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/backups/{id}/verify', methods: ['POST'], handler: 'backups' },
   { path: '/v1/restores', methods: ['GET', 'POST'], handler: 'restores' },
   { path: '/v1/restores/{id}', methods: ['GET'], handler: 'restores' },
+  { path: '/v1/restores/{id}/approve', methods: ['POST'], handler: 'restores' },
+  { path: '/v1/restores/{id}/reject', methods: ['POST'], handler: 'restores' },
 ];
 
 /**
@@ -79,6 +84,7 @@ export class TenantApi extends Construct {
       [ENV.dumpFunction]: props.runDump.functionName,
       [ENV.verifyFunction]: props.verifyBackup.functionName,
       [ENV.restoreStateMachineArn]: props.restoreStateMachine.stateMachineArn,
+      [ENV.snapshotStateMachineArn]: props.snapshotStateMachine.stateMachineArn,
     };
     const apiFunction = (fnId: string, entry: string, env: Record<string, string>) =>
       new StrongboxFunction(this, fnId, { entry, environment: env, timeout: Duration.seconds(29) });
@@ -110,6 +116,10 @@ export class TenantApi extends Construct {
       'grantInvoke also covers versions and aliases of the dump and verify functions; each ARN names one function.',
     );
     props.restoreStateMachine.grantStartExecution(restores);
+    props.restoreStateMachine.grantTaskResponse(restores);
+    props.snapshotStateMachine.grantStartExecution(backups);
+    // Registration and every request re-check that a snapshot source or restore target carries the tenant's tag.
+    for (const fn of [sources, backups, restores]) grantCloudRead(fn);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
     this.api = new RestApi(this, 'Api', {

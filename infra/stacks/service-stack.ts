@@ -6,6 +6,7 @@ import { Dumps } from '../constructs/dumps';
 import { DatabaseNetwork } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { Restore } from '../constructs/restore';
+import { Snapshots } from '../constructs/snapshots';
 import { TenantApi } from '../constructs/tenant-api';
 import { WorkerImage } from '../constructs/worker-image';
 import { ENV } from '../contract';
@@ -21,6 +22,7 @@ export class ServiceStack extends Stack {
   readonly dataAccess: DataAccess;
   readonly dumps: Dumps;
   readonly restore: Restore;
+  readonly snapshots: Snapshots;
   readonly tenantApi: TenantApi;
   readonly observability: Observability;
 
@@ -50,6 +52,7 @@ export class ServiceStack extends Stack {
     const image = new WorkerImage(this, 'WorkerImage').asset;
     this.dumps = new Dumps(this, 'Dumps', { image, data: this.dataAccess, environment, ...onNetwork });
     this.restore = new Restore(this, 'Restore', { image, data: this.dataAccess, environment, ...onNetwork });
+    this.snapshots = new Snapshots(this, 'Snapshots', { data: this.dataAccess, environment });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
       data: this.dataAccess,
@@ -63,6 +66,7 @@ export class ServiceStack extends Stack {
       runDump: this.dumps.runDump,
       verifyBackup: this.dumps.verifyBackup,
       restoreStateMachine: this.restore.stateMachine,
+      snapshotStateMachine: this.snapshots.stateMachine,
     });
 
     const { handlers: api } = this.tenantApi;
@@ -70,6 +74,7 @@ export class ServiceStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       stage: config.stage,
       restoreStateMachine: this.restore.stateMachine,
+      snapshotStateMachine: this.snapshots.stateMachine,
       functions: {
         Authorizer: this.tenantApi.authorizer,
         Health: api.health,
@@ -86,11 +91,15 @@ export class ServiceStack extends Stack {
         RestoreCheck: restore.check,
         RestoreComplete: restore.complete,
         RestoreFail: restore.fail,
+        RestoreSnapshot: restore.snapshot,
+        RestoreApproval: restore.approval,
+        SnapshotBackup: this.snapshots.handler,
       },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.tenantApi.api.url });
     new CfnOutput(this, 'RestoreStateMachineArn', { value: this.restore.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'SnapshotStateMachineArn', { value: this.snapshots.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
 }

@@ -168,13 +168,10 @@ export interface CompletedSnapshots {
   readonly copies?: readonly string[];
 }
 
-export function succeedSnapshotBackup(
-  backup: SnapshotBackup,
-  done: CompletedSnapshots,
-  now: Date,
-): SnapshotBackup {
+export function succeedSnapshotBackup(backup: SnapshotBackup, done: CompletedSnapshots, now: Date): SnapshotBackup {
   requireStatus(backup, ['running'], 'mark it succeeded');
-  if (done.snapshots.length === 0) throw new ConflictError('a succeeded snapshot backup needs snapshots', 'invalid_state');
+  if (done.snapshots.length === 0)
+    throw new ConflictError('a succeeded snapshot backup needs snapshots', 'invalid_state');
   const unfinished = done.snapshots.filter((snapshot) => snapshot.state !== 'completed');
   if (unfinished.length > 0) {
     throw new ConflictError(

@@ -1,9 +1,11 @@
 import { awsSettingsFromEnv, createAwsClients } from '../adapters/aws/clients';
+import { AwsCloudResources } from '../adapters/aws/cloud-resources';
 import { DynamoDbCatalog } from '../adapters/aws/dynamodb-catalog';
 import { LambdaBackupJobs } from '../adapters/aws/lambda-jobs';
 import { S3Vault } from '../adapters/aws/s3-vault';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager';
 import { StepFunctionsRestoreWorkflow } from '../adapters/aws/sfn-restore-workflow';
+import { StepFunctionsSnapshotWorkflow, StepFunctionsTaskTokens } from '../adapters/aws/sfn-snapshot-workflow';
 import { MysqlAdmin } from '../adapters/dumps/mysql-admin';
 import { MysqlDumpLoader } from '../adapters/dumps/mysql-loader';
 import { MysqlDumpWriter } from '../adapters/dumps/mysql-writer';
@@ -14,8 +16,9 @@ import { DnsHostGuard } from '../adapters/net/host-guard';
 import { SystemClock, UlidIdGenerator } from '../adapters/runtime';
 import type { DatabaseEngine } from '../domain/source';
 import type { Catalog } from '../ports/catalog';
+import type { CloudResources } from '../ports/cloud';
 import type { DatabaseEngines } from '../ports/databases';
-import type { BackupJobs, HostGuard, RestoreWorkflow } from '../ports/jobs';
+import type { BackupJobs, HostGuard, RestoreWorkflow, SnapshotBackupWorkflow, TaskTokens } from '../ports/jobs';
 import type { Clock, IdGenerator } from '../ports/runtime';
 import type { SecretStore } from '../ports/secrets';
 import type { Vault } from '../ports/vault';
@@ -38,6 +41,11 @@ export interface Runtime {
   readonly jobs: BackupJobs;
   /** Only where STRONGBOX_RESTORE_STATE_MACHINE_ARN is set (the API). */
   readonly workflow: RestoreWorkflow;
+  /** EC2/EBS and RDS in any region. */
+  readonly cloud: CloudResources;
+  /** Only where STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN is set (the API). */
+  readonly snapshotWorkflow: SnapshotBackupWorkflow;
+  readonly taskTokens: TaskTokens;
 }
 
 function missing(name: string): never {
@@ -64,6 +72,7 @@ function build(): Runtime {
   const dump = env.STRONGBOX_DUMP_FUNCTION;
   const verify = env.STRONGBOX_VERIFY_FUNCTION;
   const stateMachine = env.STRONGBOX_RESTORE_STATE_MACHINE_ARN;
+  const snapshotMachine = env.STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN;
   return {
     env,
     catalog: new DynamoDbCatalog(clients.dynamodb, env.STRONGBOX_TABLE_NAME),
@@ -92,6 +101,11 @@ function build(): Runtime {
           executionArnFor: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'),
           start: () => missing('STRONGBOX_RESTORE_STATE_MACHINE_ARN'),
         },
+    cloud: new AwsCloudResources(clients, { rdsManualSnapshotQuota: env.STRONGBOX_RDS_MANUAL_SNAPSHOT_QUOTA }),
+    snapshotWorkflow: snapshotMachine
+      ? new StepFunctionsSnapshotWorkflow(clients.sfn, snapshotMachine)
+      : { start: () => missing('STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN') },
+    taskTokens: new StepFunctionsTaskTokens(clients.sfn),
   };
 }
 
@@ -101,4 +115,16 @@ let cached: Runtime | undefined;
 export function runtime(): Runtime {
   cached ??= build();
   return cached;
+}
+
+/**
+ * Tests only: replaces parts of this container's runtime (e.g. `cloud` with a wrapper that plays an emulator gap),
+ * for the handlers that run in the test's process. Returns the undo.
+ */
+export function overrideRuntimeForTests(partial: Partial<Runtime>): () => void {
+  const previous = cached;
+  cached = { ...runtime(), ...partial };
+  return () => {
+    cached = previous;
+  };
 }

@@ -6,6 +6,17 @@ export interface BackupJobs {
   startVerify(input: { tenantId: string; backupId: string }): Promise<void>;
 }
 
+/** Starts the snapshot backup state machine for a pending snapshot backup (execution named after the backup). */
+export interface SnapshotBackupWorkflow {
+  start(input: { tenantId: string; backupId: string }): Promise<void>;
+}
+
+/** Resumes a state machine task that waits for a token (the restore approval gate). */
+export interface TaskTokens {
+  succeed(token: string, output: unknown): Promise<void>;
+  fail(token: string, error: { name: string; cause: string }): Promise<void>;
+}
+
 export interface RestoreWorkflow {
   /** The execution ARN a restore gets (the execution is named after the restore id). */
   executionArnFor(restoreId: string): string;

@@ -31,6 +31,9 @@ export const runtimeEnvSchema = z.object({
   /** Name or ARN of the verify job function (the API starts it asynchronously). */
   STRONGBOX_VERIFY_FUNCTION: z.string().optional(),
   STRONGBOX_RESTORE_STATE_MACHINE_ARN: z.string().optional(),
+  STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN: z.string().optional(),
+  /** Manual RDS snapshots allowed per region when the account quota cannot be read (AWS default: 100). */
+  STRONGBOX_RDS_MANUAL_SNAPSHOT_QUOTA: z.coerce.number().int().min(1).default(100),
   /** Local mode only: lets sources live on 127.0.0.1. Never set in a deployed stage. */
   STRONGBOX_ALLOW_LOOPBACK_SOURCES: flag,
   /** CIDR blocks of private networks sources may live in (e.g. the VPC of tenant databases). */

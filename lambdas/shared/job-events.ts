@@ -25,3 +25,41 @@ export const restoreMachineInputSchema = z.union([
   restoreStateSchema,
   createRestoreSchema.extend({ tenantId: tenantIdSchema, requestedBy: z.string().min(1).max(200).optional() }),
 ]);
+
+const restoreIds = { tenantId: tenantIdSchema, restoreId: idSchema('restore') };
+const restorePoll = {
+  /** Checks done so far (0 on the first). */
+  attempts: z.number().int().min(0),
+  /** The bound: after this many checks without success the restore fails. */
+  maxAttempts: z.number().int().min(1),
+  /** Seconds the machine waits between checks (for the timeout message). */
+  waitSeconds: z.number().int().min(0),
+};
+
+/** Steps that start something (the machine then polls with the matching check). */
+export const RESTORE_SNAPSHOT_ACTIONS = [
+  'snapshot-replaced',
+  'detach-replaced',
+  'create-volumes',
+  'attach-volumes',
+  'restore-db',
+  'complete',
+] as const;
+/** Bounded checks. */
+export const RESTORE_SNAPSHOT_CHECKS = [
+  'check-replaced',
+  'check-detached',
+  'check-volumes',
+  'check-attached',
+  'check-db',
+] as const;
+
+/**
+ * Payload of the restore machine's volume and DB steps (one function, lambdas/handlers/workflows/restore-snapshot.ts):
+ * `{action, tenantId, restoreId}` plus the poll fields for checks.
+ */
+export const restoreSnapshotStepSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.enum(RESTORE_SNAPSHOT_ACTIONS), ...restoreIds }),
+  z.object({ action: z.enum(RESTORE_SNAPSHOT_CHECKS), ...restoreIds, ...restorePoll }),
+]);
+export type RestoreSnapshotStep = z.infer<typeof restoreSnapshotStepSchema>;

@@ -16,6 +16,10 @@ export interface LocalPrincipal {
 export const LOCAL_PRINCIPALS: Record<string, LocalPrincipal> = {
   admin: { subject: 'operator@platform.local', roles: ['operator'] },
   acme: { subject: 'admin@acme.local', tenantId: 'acme', roles: ['admin'] },
+  /** A second acme admin: restores one admin asks for, another approves (four eyes). */
+  acmeApprover: { subject: 'lead@acme.local', tenantId: 'acme', roles: ['admin'] },
+  /** An acme member: reads, backs up, downloads and asks for restores; cannot approve or manage sources. */
+  acmeMember: { subject: 'dev@acme.local', tenantId: 'acme', roles: ['member'] },
   globex: { subject: 'admin@globex.local', tenantId: 'globex', roles: ['admin'] },
 };
 

@@ -37,6 +37,7 @@ export interface LocalService {
   readonly region: string;
   readonly tokens: Readonly<Record<string, string>>;
   readonly restoreStateMachineArn: string;
+  readonly snapshotStateMachineArn: string;
   readonly functions: LocalFunctions;
   readonly machines: LocalStateMachines;
   readonly issuer: LocalIssuer;
@@ -114,6 +115,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     region,
     tokens,
     restoreStateMachineArn: machines.byLogicalIdPrefix('Restore').arn,
+    snapshotStateMachineArn: machines.byLogicalIdPrefix('Snapshots').arn,
     functions,
     machines,
     issuer,
@@ -122,6 +124,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     idle,
     async stop() {
       await new Promise((resolve) => apiServer.server.close(resolve));
+      // An execution waiting for a task token would wait (and hold its timers) for as long as its TimeoutSeconds.
+      machines.stopAll();
       await idle();
       await new Promise((resolve) => aws.server.close(resolve));
       for (const key of Object.keys(environment)) {

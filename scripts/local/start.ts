@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     lambdaUrl: service.awsUrl,
     region: service.region,
     restoreStateMachineArn: service.restoreStateMachineArn,
+    snapshotStateMachineArn: service.snapshotStateMachineArn,
     tokens: service.tokens,
     databases: { postgres: testbed.info.postgres, mysql: testbed.info.mysql },
   };

@@ -194,6 +194,7 @@ describe('roles and credentials', () => {
         'id',
         'name',
         'port',
+        'settings',
         'tenantId',
         'type',
         'username',

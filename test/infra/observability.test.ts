@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { functionsByEntry, resourcesOfType, synth } from './support';
 
 describe('observability', () => {
-  it('alarms on failed backups, failed restores and every function error, into an encrypted topic', () => {
+  it('alarms on failed backups, failed restores and snapshot backups, RDS quota, and every function error, into an encrypted topic', () => {
     // Prepare
     const { service } = synth();
 
@@ -11,7 +11,8 @@ describe('observability', () => {
     const alarms = Object.values(resourcesOfType(service, 'AWS::CloudWatch::Alarm'));
 
     // Assess
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 2);
+    // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, then one per function
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 4);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupFailed',

@@ -6,6 +6,7 @@ import { type AslDefinition, functionsByEntry, resourcesOfType, stateMachineDefi
 
 const TASKS = [
   RESTORE_STATES.prepare,
+  RESTORE_STATES.checkApproval,
   RESTORE_STATES.verify,
   RESTORE_STATES.preRestoreBackup,
   RESTORE_STATES.load,
@@ -29,7 +30,8 @@ async function run(
       async (stateInput: Json) => {
         const received = stateInput as Record<string, unknown>;
         visited.push({ state, input: received });
-        return (handlers[state] ?? (() => ({ done: state })))(received) as Json;
+        const fallback = state === RESTORE_STATES.checkApproval ? () => ({ required: false }) : () => ({ done: state });
+        return (handlers[state] ?? fallback)(received) as Json;
       },
     ]),
   );
@@ -66,7 +68,28 @@ describe('restore state machine', () => {
     const { States: states } = stateMachineDefinition(service);
 
     // Assess
-    expect(states[RESTORE_STATES.prepare]?.Next).toBe(RESTORE_STATES.verify);
+    expect(states[RESTORE_STATES.prepare]?.Next).toBe(RESTORE_STATES.checkApproval);
+    expect(states[RESTORE_STATES.checkApproval]?.Next).toBe(RESTORE_STATES.approvalRequired);
+    expect(states[RESTORE_STATES.approvalRequired]).toMatchObject({
+      Type: 'Choice',
+      Default: RESTORE_STATES.restoreKind,
+      Choices: [expect.objectContaining({ Variable: '$.approvalCheck.required', Next: RESTORE_STATES.awaitApproval })],
+    });
+    expect(states[RESTORE_STATES.awaitApproval]).toMatchObject({
+      Resource: expect.stringMatching(/lambda:invoke\.waitForTaskToken$/),
+      Parameters: { Payload: { action: 'await', 'taskToken.$': '$$.Task.Token' } },
+      TimeoutSeconds: 7 * 24 * 3600,
+      ResultPath: '$.approval',
+      Next: RESTORE_STATES.restoreKind,
+    });
+    expect(states[RESTORE_STATES.restoreKind]).toMatchObject({
+      Type: 'Choice',
+      Default: RESTORE_STATES.verify,
+      Choices: [
+        expect.objectContaining({ Next: RESTORE_STATES.replaceVolumes }),
+        expect.objectContaining({ Next: RESTORE_STATES.restoreDb }),
+      ],
+    });
     expect(states[RESTORE_STATES.verify]?.Next).toBe(RESTORE_STATES.replaceExisting);
     expect(states[RESTORE_STATES.replaceExisting]).toMatchObject({
       Type: 'Choice',
@@ -141,7 +164,13 @@ describe('restore state machine', () => {
 
     // Assess
     for (const [name, state] of Object.entries(states).filter(([, state]) => state.Type === 'Task')) {
-      const fn = functions.find((candidate) => state.Resource === `arn:placeholder:${candidate.logicalId}`);
+      // Direct Lambda ARNs, or the `lambda:invoke` integrations (the approval gate) that name it in Parameters.
+      const target = String(
+        state.Resource?.startsWith('arn:placeholder:')
+          ? state.Resource
+          : (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName,
+      );
+      const fn = functions.find((candidate) => target === `arn:placeholder:${candidate.logicalId}`);
       const functionTimeout = Number(fn?.resource.Properties.Timeout);
       expect(state.TimeoutSeconds, name).toBeGreaterThan(functionTimeout);
     }
@@ -199,6 +228,7 @@ describe('restore state machine', () => {
     expect(result.error).toBeUndefined();
     expect(result.visited.map((step) => step.state)).toEqual([
       RESTORE_STATES.prepare,
+      RESTORE_STATES.checkApproval,
       RESTORE_STATES.verify,
       RESTORE_STATES.load,
       RESTORE_STATES.check,
@@ -208,6 +238,7 @@ describe('restore state machine', () => {
       tenantId: 'ten_a',
       restoreId: 'rst_1',
       replaceExisting: false,
+      approvalCheck: { required: false },
       check: { tables: 3 },
     });
   });
@@ -230,6 +261,7 @@ describe('restore state machine', () => {
     expect(result.error).toBeUndefined();
     expect(result.visited.map((step) => step.state)).toEqual([
       RESTORE_STATES.prepare,
+      RESTORE_STATES.checkApproval,
       RESTORE_STATES.verify,
       RESTORE_STATES.preRestoreBackup,
       RESTORE_STATES.load,
@@ -262,6 +294,7 @@ describe('restore state machine', () => {
     // Assess
     expect(result.visited.map((step) => step.state)).toEqual([
       RESTORE_STATES.prepare,
+      RESTORE_STATES.checkApproval,
       RESTORE_STATES.verify,
       RESTORE_STATES.load,
       RESTORE_STATES.recordFailure,
@@ -300,6 +333,7 @@ describe('restore state machine', () => {
     // Assess
     expect(result.visited.map((step) => step.state)).toEqual([
       RESTORE_STATES.prepare,
+      RESTORE_STATES.checkApproval,
       RESTORE_STATES.verify,
       RESTORE_STATES.recordFailure,
     ]);

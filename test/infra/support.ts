@@ -81,9 +81,13 @@ export function functionByEntry(template: Template, entry: string): { logicalId:
  * The restore state machine's ASL with every intrinsic replaced by a readable placeholder: a function ARN
  * (`Fn::GetAtt [X, Arn]`) becomes `arn:placeholder:X`.
  */
-export function stateMachineDefinition(template: Template): AslDefinition {
-  const machines = Object.values(resourcesOfType(template, 'AWS::StepFunctions::StateMachine'));
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+/** The definition of the one state machine whose logical id starts with the prefix (the restore machine by default). */
+export function stateMachineDefinition(template: Template, logicalIdPrefix = 'Restore'): AslDefinition {
+  const machines = Object.entries(resourcesOfType(template, 'AWS::StepFunctions::StateMachine'))
+    .filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix))
+    .map(([, machine]) => machine);
+  if (machines.length !== 1)
+    throw new Error(`expected one ${logicalIdPrefix}… state machine, found ${machines.length}`);
   const definition = machines[0]?.Properties.DefinitionString;
   if (typeof definition === 'string') return JSON.parse(definition) as AslDefinition;
   const [delimiter, parts] = (definition as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];

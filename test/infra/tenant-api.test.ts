@@ -62,6 +62,8 @@ describe('tenant API', () => {
         `GET /v1/restores → ${restores}`,
         `POST /v1/restores → ${restores}`,
         `GET /v1/restores/{id} → ${restores}`,
+        `POST /v1/restores/{id}/approve → ${restores}`,
+        `POST /v1/restores/{id}/reject → ${restores}`,
       ].sort(),
     );
   });

@@ -101,6 +101,9 @@ describe('restore state machine', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.states).toEqual([
       'Prepare restore',
+      'Check approval',
+      'Approval required?',
+      'Restore kind?',
       'Verify backup',
       'Replace existing?',
       'Load dump',
@@ -136,14 +139,27 @@ describe('restore state machine', () => {
     // Prepare: the source changes after the backup
     await withPostgres(source.name, (client) => client.query('DELETE FROM orders WHERE id > 100'));
 
-    // Act
-    const execution = await execute({
+    // Act: replacing always waits for a tenant admin's approval (four eyes), then goes on
+    const waiting = await execute({
       tenantId: 'acme',
       backupId: backup.id,
       target: { database: source.name, replaceExisting: true },
     });
+    const pending = await latestRestore();
+    const rowsWhileWaiting = await rowsIn(source.name, 'orders');
+    const approved = await acme.post(`/v1/restores/${pending.id}/approve`, { comment: 'go' });
+    await service.idle();
+    const execution = {
+      ...(await sfn.send(new DescribeExecutionCommand({ executionArn: waiting.executionArn }))),
+      states: service.machines.describe(waiting.executionArn as string).states,
+    };
 
-    // Assess: the backup's 250 rows are back, and the 100-row state was saved first
+    // Assess: nothing changed before the approval; then the backup's 250 rows are back, the 100-row state saved first
+    expect(waiting.status).toBe('RUNNING');
+    expect(pending).toMatchObject({ status: 'pending_approval', approval: { reason: 'replace', decision: null } });
+    expect(rowsWhileWaiting).toBe(100);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ approval: { decision: 'approved', decidedBy: 'admin@acme.local' } });
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.states).toContain('Pre-restore backup');
     expect(await rowsIn(source.name, 'orders')).toBe(250);
@@ -178,7 +194,15 @@ describe('restore state machine', () => {
     expect(verify.status).toBe(202);
     expect(verified.body.verification).toMatchObject({ ok: false });
     expect(execution.status).toBe('FAILED');
-    expect(execution.states).toEqual(['Prepare restore', 'Verify backup', 'Record failure', 'Restore failed']);
+    expect(execution.states).toEqual([
+      'Prepare restore',
+      'Check approval',
+      'Approval required?',
+      'Restore kind?',
+      'Verify backup',
+      'Record failure',
+      'Restore failed',
+    ]);
     expect(await latestRestore()).toMatchObject({ status: 'failed', error: { code: 'checksum_mismatch' } });
     expect(await databaseExists(target)).toBe(false);
     const link = await acme.get(`/v1/backups/${backup.id}/download`);
@@ -216,6 +240,9 @@ describe('restore state machine', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.states).toEqual([
       'Prepare restore',
+      'Check approval',
+      'Approval required?',
+      'Restore kind?',
       'Verify backup',
       'Replace existing?',
       'Load dump',

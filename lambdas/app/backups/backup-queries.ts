@@ -12,13 +12,17 @@ export async function getBackup(catalog: Pick<Catalog, 'backups'>, tenantId: str
 /** A dump backup, or a 409 that says this operation needs one (snapshots have no vault object). */
 export function requireDumpBackup(backup: Backup, action: string): DumpBackup {
   if (!isDumpBackup(backup)) {
-    throw new ConflictError(`backup ${backup.id} is a snapshot backup; only dump backups can be ${action}`, 'not_a_dump');
+    throw new ConflictError(
+      `backup ${backup.id} is a snapshot backup; only dump backups can be ${action}`,
+      'not_a_dump',
+    );
   }
   return backup;
 }
 
 export function requireSnapshotBackup(backup: Backup): SnapshotBackup {
-  if (!isSnapshotBackup(backup)) throw new ConflictError(`backup ${backup.id} is not a snapshot backup`, 'invalid_state');
+  if (!isSnapshotBackup(backup))
+    throw new ConflictError(`backup ${backup.id} is not a snapshot backup`, 'invalid_state');
   return backup;
 }
 

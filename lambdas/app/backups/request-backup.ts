@@ -1,8 +1,11 @@
 import { type Backup, type BackupTrigger, failBackup, newBackup } from '../../domain/backup';
 import { ServiceUnavailableError } from '../../domain/errors';
+import { isSnapshotSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
-import type { BackupJobs } from '../../ports/jobs';
+import type { CloudResources } from '../../ports/cloud';
+import type { BackupJobs, SnapshotBackupWorkflow } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
+import { requestSnapshotBackup } from '../snapshots/request-snapshot-backup';
 import { getSource, requireDatabaseSource } from '../sources/source-queries';
 
 export interface RequestBackupDeps {
@@ -10,14 +13,36 @@ export interface RequestBackupDeps {
   readonly jobs: Pick<BackupJobs, 'startDump'>;
   readonly ids: IdGenerator;
   readonly clock: Clock;
+  /** For snapshot sources: the ownership and quota checks and the snapshot backup machine. */
+  readonly cloud?: CloudResources;
+  readonly snapshotWorkflow?: SnapshotBackupWorkflow;
 }
 
-/** Records a pending backup and starts the dump worker; the caller polls the backup for its outcome. */
+/**
+ * Records a pending backup and starts its work: the dump worker for a database, the snapshot backup machine for a
+ * cloud resource. The caller polls the backup for its outcome.
+ */
 export async function requestBackup(
   deps: RequestBackupDeps,
   input: { tenantId: string; sourceId: string; trigger: BackupTrigger },
 ): Promise<Backup> {
-  const source = requireDatabaseSource(await getSource(deps.catalog, input.tenantId, input.sourceId));
+  const found = await getSource(deps.catalog, input.tenantId, input.sourceId);
+  if (isSnapshotSource(found)) {
+    if (!deps.cloud || !deps.snapshotWorkflow) {
+      throw new ServiceUnavailableError('snapshot backups are not available here');
+    }
+    return requestSnapshotBackup(
+      {
+        catalog: deps.catalog,
+        cloud: deps.cloud,
+        snapshotWorkflow: deps.snapshotWorkflow,
+        ids: deps.ids,
+        clock: deps.clock,
+      },
+      { source: found, trigger: input.trigger },
+    );
+  }
+  const source = requireDatabaseSource(found);
   const backup = newBackup(
     {
       tenantId: input.tenantId,

@@ -1,25 +1,32 @@
 import { ConflictError, RestoreTargetExistsError } from '../../domain/errors';
 import { failRestore, isFinished, type Restore, startRestore } from '../../domain/restore';
+import type { CloudResources } from '../../ports/cloud';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
+import { getBackup, requireSnapshotBackup } from '../backups/backup-queries';
 import { describeFailure } from '../backups/failure';
-import { getRestore, loadRestoreContext, type RestoreContextDeps, requireDumpRestore } from './restore-context';
+import { getRestore, loadRestoreContext, type RestoreContextDeps } from './restore-context';
+import { validateDbTarget } from './validate-db-restore';
 import { type RestoreRequest, recordRestore } from './validate-restore';
+import { validateVolumeTarget } from './validate-snapshot-restore';
 
 export interface PrepareRestoreDeps extends RestoreContextDeps {
   readonly vault: Vault;
   readonly engines: Pick<DatabaseEngines, 'admin'>;
+  readonly cloud: CloudResources;
   readonly ids: IdGenerator;
   readonly clock: Clock;
 }
 
-/** State the restore machine carries between steps: ids only; every step reloads what it needs. */
-export interface RestoreState {
-  readonly tenantId: string;
-  readonly restoreId: string;
-  readonly replaceExisting: boolean;
-}
+/**
+ * State the restore machine carries between steps: ids and the choices its Choice states read ("Restore kind?",
+ * "Replace existing?", "Replace volumes?"); every step reloads what it needs.
+ */
+export type RestoreState =
+  | { readonly tenantId: string; readonly restoreId: string; readonly kind: 'dump'; readonly replaceExisting: boolean }
+  | { readonly tenantId: string; readonly restoreId: string; readonly kind: 'volume'; readonly replace: boolean }
+  | { readonly tenantId: string; readonly restoreId: string; readonly kind: 'db' };
 
 export type PrepareInput = { readonly tenantId: string; readonly restoreId: string } | RestoreRequest;
 
@@ -50,12 +57,30 @@ export async function prepareRestore(deps: PrepareRestoreDeps, input: PrepareInp
       .catch(() => undefined);
     throw error;
   }
-  const dump = requireDumpRestore(running);
-  return { tenantId: running.tenantId, restoreId: running.id, replaceExisting: dump.target.replaceExisting };
+  const ids = { tenantId: running.tenantId, restoreId: running.id };
+  switch (running.kind) {
+    case 'dump':
+      return { ...ids, kind: 'dump', replaceExisting: running.target.replaceExisting };
+    case 'volume':
+      return { ...ids, kind: 'volume', replace: running.target.replace };
+    case 'db':
+      return { ...ids, kind: 'db' };
+  }
 }
 
-/** An existing database is refused unless replacing it was asked for; nothing is created or changed here. */
+/**
+ * The target is checked again at the start of the machine (a restore the API recorded may have waited): an existing
+ * database is refused unless replacing it was asked for; a volume or DB target is validated as on request (device
+ * free, identifier unused…). Nothing is created or changed here.
+ */
 async function checkTarget(deps: PrepareRestoreDeps, restore: Restore): Promise<void> {
+  if (restore.kind !== 'dump') {
+    const backup = requireSnapshotBackup(await getBackup(deps.catalog, restore.tenantId, restore.backupId));
+    const request = { tenantId: restore.tenantId, backup, target: restore.target };
+    if (restore.kind === 'volume') await validateVolumeTarget(deps, request);
+    else await validateDbTarget(deps, request);
+    return;
+  }
   const context = await loadRestoreContext(deps, { tenantId: restore.tenantId, restoreId: restore.id });
   const dump = context.restore;
   const exists = await deps.engines.admin(context.target.type).databaseExists(context.server, dump.target.database);

@@ -1,6 +1,7 @@
 import { ServiceUnavailableError } from '../../domain/errors';
 import { failRestore, type Restore } from '../../domain/restore';
 import type { Catalog } from '../../ports/catalog';
+import type { CloudResources } from '../../ports/cloud';
 import type { RestoreWorkflow } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
@@ -9,6 +10,7 @@ import { type RestoreRequest, recordRestore } from './validate-restore';
 export interface RequestRestoreDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
   readonly vault: Vault;
+  readonly cloud: CloudResources;
   readonly workflow: RestoreWorkflow;
   readonly ids: IdGenerator;
   readonly clock: Clock;

@@ -35,7 +35,10 @@ export async function getRestore(catalog: Pick<Catalog, 'restores'>, tenantId: s
 
 export function requireDumpRestore(restore: Restore): DumpRestore {
   if (restore.kind !== 'dump') {
-    throw new ConflictError(`restore ${restore.id} restores ${restore.kind === 'db' ? 'a DB instance' : 'volumes'}, not a dump`, 'invalid_state');
+    throw new ConflictError(
+      `restore ${restore.id} restores ${restore.kind === 'db' ? 'a DB instance' : 'volumes'}, not a dump`,
+      'invalid_state',
+    );
   }
   return restore;
 }

@@ -1,48 +1,114 @@
-import { type DumpBackup, isRestorable } from '../../domain/backup';
+import { type DumpBackup, isRestorable, isSnapshotBackup, type SnapshotBackup } from '../../domain/backup';
 import { BackupNotRestorableError, NotFoundError, ValidationError } from '../../domain/errors';
 import { resolveTables } from '../../domain/manifest';
-import { newRestore, type Restore } from '../../domain/restore';
+import {
+  type DbRestoreTarget,
+  newRestore,
+  type Restore,
+  type RestoreTarget,
+  type VolumeRestoreTarget,
+} from '../../domain/restore';
 import type { DatabaseSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
+import type { CloudResources } from '../../ports/cloud';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
-import { getBackup, requireDumpBackup } from '../backups/backup-queries';
-import { requireDatabaseSource } from '../sources/source-queries';
+import { getBackup } from '../backups/backup-queries';
 import { readManifest } from '../backups/read-manifest';
+import { requireDatabaseSource } from '../sources/source-queries';
+import { type RestoreTargetInput, requireOnlyFields } from './restore-target-input';
+import { validateDbTarget } from './validate-db-restore';
+import { validateVolumeTarget } from './validate-snapshot-restore';
+
+export type { RestoreTargetInput } from './restore-target-input';
 
 export interface RestoreRequest {
   readonly tenantId: string;
   readonly backupId: string;
-  readonly target: {
-    readonly database: string;
-    readonly sourceId?: string | undefined;
-    readonly replaceExisting: boolean;
-  };
+  readonly target: RestoreTargetInput;
   readonly tables: readonly string[];
   readonly schemas: readonly string[];
   readonly requestedBy: string;
 }
 
-export interface ValidatedRestore {
+export interface ValidatedDumpRestore {
+  readonly kind: 'dump';
   readonly backup: DumpBackup;
   readonly targetSource: DatabaseSource;
+  readonly target: RestoreTarget;
+}
+
+export type ValidatedRestore =
+  | ValidatedDumpRestore
+  | { readonly kind: 'volume'; readonly backup: SnapshotBackup; readonly target: VolumeRestoreTarget }
+  | { readonly kind: 'db'; readonly backup: SnapshotBackup; readonly target: DbRestoreTarget };
+
+export interface ValidateRestoreDeps {
+  readonly catalog: Pick<Catalog, 'sources' | 'backups'>;
+  readonly vault: Vault;
+  readonly cloud: CloudResources;
+  readonly clock: Clock;
 }
 
 /**
- * Everything that can be checked before anything is created: the backup is restorable, the target source exists,
- * has the same engine, and the requested tables/schemas exist in the backup. Errors name the field.
+ * Everything that can be checked before anything is created (R14), for every kind of backup: the backup is
+ * restorable and the target fits it. A retried request meets the same answer. Errors name the field.
  */
-export async function validateRestore(
-  deps: { catalog: Pick<Catalog, 'sources' | 'backups'>; vault: Vault },
-  request: RestoreRequest,
-): Promise<ValidatedRestore> {
-  const found = await getBackup(deps.catalog, request.tenantId, request.backupId);
-  if (!isRestorable(found)) {
+export async function validateRestore(deps: ValidateRestoreDeps, request: RestoreRequest): Promise<ValidatedRestore> {
+  const backup = await getBackup(deps.catalog, request.tenantId, request.backupId);
+  if (!isRestorable(backup)) {
     throw new BackupNotRestorableError(
-      `backup ${found.id} is ${found.status}; only succeeded backups can be restored`,
+      `backup ${backup.id} is ${backup.status}; only succeeded backups can be restored`,
     );
   }
-  const backup = requireDumpBackup(found, 'restored into a database');
+  if (isSnapshotBackup(backup)) {
+    if (request.tables.length > 0 || request.schemas.length > 0) {
+      throw new ValidationError('tables and schemas can only be selected in dump backups', [
+        ...(request.tables.length > 0 ? [{ path: 'tables', message: 'only for dump backups' }] : []),
+        ...(request.schemas.length > 0 ? [{ path: 'schemas', message: 'only for dump backups' }] : []),
+      ]);
+    }
+    const snapshotRequest = { tenantId: request.tenantId, backup, target: request.target };
+    return backup.sourceType === 'ebs-volume' || backup.sourceType === 'ec2-instance'
+      ? { kind: 'volume', backup, target: await validateVolumeTarget(deps, snapshotRequest) }
+      : { kind: 'db', backup, target: await validateDbTarget(deps, snapshotRequest) };
+  }
+  requireOnlyFields(request.target, DUMP_TARGET_FIELDS, 'a dump backup');
+  const { database } = request.target;
+  if (database === undefined) {
+    throw new ValidationError('a dump restore needs a target database', [
+      { path: 'target.database', message: 'required for dump backups' },
+    ]);
+  }
+  const target = { ...request.target, database, replaceExisting: request.target.replaceExisting ?? false };
+  const { targetSource } = await validateDumpRestore(deps, { ...request, target }, backup);
+  return {
+    kind: 'dump',
+    backup,
+    targetSource,
+    target: { sourceId: targetSource.id, database, replaceExisting: target.replaceExisting },
+  };
+}
+
+const DUMP_TARGET_FIELDS = ['database', 'sourceId', 'replaceExisting'] as const;
+
+interface DumpRequest extends Omit<RestoreRequest, 'target'> {
+  readonly target: {
+    readonly database: string;
+    readonly sourceId?: string | undefined;
+    readonly replaceExisting: boolean;
+  };
+}
+
+/**
+ * A dump restore: the target source exists, has the same engine, and the requested tables/schemas exist in the
+ * backup. Errors name the field.
+ */
+async function validateDumpRestore(
+  deps: { catalog: Pick<Catalog, 'sources' | 'backups'>; vault: Vault },
+  request: DumpRequest,
+  backup: DumpBackup,
+): Promise<{ targetSource: DatabaseSource }> {
   const targetSourceId = request.target.sourceId ?? backup.sourceId;
   const registered = await deps.catalog.sources.get(request.tenantId, targetSourceId);
   if (!registered) {
@@ -87,7 +153,7 @@ export async function validateRestore(
     ];
     if (problems.length > 0) throw new ValidationError('the selection does not match the backup', problems);
   }
-  return { backup, targetSource };
+  return { targetSource };
 }
 
 /**
@@ -95,28 +161,31 @@ export async function validateRestore(
  * API asked (it names the execution it will start) or an operator started the state machine directly.
  */
 export async function recordRestore(
-  deps: { catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>; vault: Vault; ids: IdGenerator; clock: Clock },
+  deps: ValidateRestoreDeps & { catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>; ids: IdGenerator },
   request: RestoreRequest,
   executionArnFor?: (restoreId: string) => string,
 ): Promise<Restore> {
-  const { backup, targetSource } = await validateRestore(deps, request);
+  const validated = await validateRestore(deps, request);
   const id = deps.ids.next('restore');
+  const common = {
+    tenantId: request.tenantId,
+    id,
+    backupId: validated.backup.id,
+    requestedBy: request.requestedBy,
+    ...(executionArnFor ? { executionArn: executionArnFor(id) } : {}),
+  };
   const restore = newRestore(
-    {
-      tenantId: request.tenantId,
-      id,
-      kind: 'dump',
-      backupId: backup.id,
-      engine: backup.engine,
-      target: {
-        sourceId: targetSource.id,
-        database: request.target.database,
-        replaceExisting: request.target.replaceExisting,
-      },
-      selection: { tables: request.tables, schemas: request.schemas },
-      requestedBy: request.requestedBy,
-      ...(executionArnFor ? { executionArn: executionArnFor(id) } : {}),
-    },
+    validated.kind === 'dump'
+      ? {
+          ...common,
+          kind: 'dump',
+          engine: validated.backup.engine,
+          target: validated.target,
+          selection: { tables: request.tables, schemas: request.schemas },
+        }
+      : validated.kind === 'volume'
+        ? { ...common, kind: 'volume', target: validated.target }
+        : { ...common, kind: 'db', target: validated.target },
     deps.clock.now(),
   );
   await deps.catalog.restores.save(restore, 'absent');

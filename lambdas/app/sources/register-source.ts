@@ -1,18 +1,35 @@
-import { type DatabaseEngine, DEFAULT_PORTS, type Source, type SourceView, toSourceView } from '../../domain/source';
+import { ValidationError } from '../../domain/errors';
+import {
+  type DatabaseEngine,
+  DEFAULT_PORTS,
+  type SnapshotSourceType,
+  type Source,
+  type SourceSettings,
+  type SourceView,
+  toSourceView,
+} from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
+import type { CloudResources } from '../../ports/cloud';
 import type { HostGuard } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { SecretStore } from '../../ports/secrets';
+import { requireOwnedCloudResource } from '../snapshots/resource-ownership';
 
 export interface RegisterSourceDeps {
   readonly catalog: Pick<Catalog, 'sources'>;
   readonly secrets: SecretStore;
   readonly hostGuard: HostGuard;
+  readonly cloud: CloudResources;
   readonly ids: IdGenerator;
   readonly clock: Clock;
 }
 
-export interface RegisterSourceInput {
+export interface RegisterSettingsInput {
+  readonly copyRegions?: readonly { readonly region: string; readonly kmsKeyId?: string | undefined }[] | undefined;
+  readonly restoreApproval?: boolean | undefined;
+}
+
+export interface RegisterDatabaseSourceInput {
   readonly tenantId: string;
   readonly name: string;
   readonly type: DatabaseEngine;
@@ -21,14 +38,54 @@ export interface RegisterSourceInput {
   readonly database: string;
   readonly username: string;
   readonly password: string;
+  readonly settings?: RegisterSettingsInput | undefined;
+}
+
+export interface RegisterSnapshotSourceInput {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly type: SnapshotSourceType;
+  readonly resourceId: string;
+  readonly region: string;
+  readonly settings?: RegisterSettingsInput | undefined;
+}
+
+export type RegisterSourceInput = RegisterDatabaseSourceInput | RegisterSnapshotSourceInput;
+
+function isSnapshotInput(input: RegisterSourceInput): input is RegisterSnapshotSourceInput {
+  return 'resourceId' in input;
+}
+
+function settingsOf(input: RegisterSourceInput, region?: string): SourceSettings | undefined {
+  if (input.settings === undefined) return undefined;
+  const copyRegions = (input.settings.copyRegions ?? []).map((copy) => ({
+    region: copy.region,
+    ...(copy.kmsKeyId === undefined ? {} : { kmsKeyId: copy.kmsKeyId }),
+  }));
+  const path = 'settings.copyRegions';
+  if (region === undefined && copyRegions.length > 0) {
+    throw new ValidationError('DR copies are for snapshot sources', [
+      { path, message: 'only snapshot sources (EBS, EC2, RDS) have DR copy regions' },
+    ]);
+  }
+  const index = copyRegions.findIndex((copy) => copy.region === region);
+  if (index >= 0) {
+    throw new ValidationError(`a DR copy region must differ from the source's region (${region})`, [
+      { path: `${path}.${index}.region`, message: `must not be the source's own region ${region}` },
+    ]);
+  }
+  return { copyRegions, restoreApproval: input.settings.restoreApproval ?? false };
 }
 
 /**
- * Registers a database source. The host is checked before anything is stored (SSRF guard); the password goes to
- * the secret store and only its reference to the catalog. If the catalog write fails, the secret is removed again,
- * so nothing is half-written.
+ * Registers a source. A database: the host is checked before anything is stored (SSRF guard); the password goes to
+ * the secret store and only its reference to the catalog, and if the catalog write fails the secret is removed again,
+ * so nothing is half-written. A cloud resource (snapshot source): it must exist in its region and carry
+ * `strongbox:tenant=<tenant>` (404 when missing or another tenant's, 403 when untagged); it has no secret.
  */
 export async function registerSource(deps: RegisterSourceDeps, input: RegisterSourceInput): Promise<SourceView> {
+  if (isSnapshotInput(input)) return registerSnapshotSource(deps, input);
+  const settings = settingsOf(input);
   await deps.hostGuard.check(input.host);
   const id = deps.ids.next('source');
   const secretRef = await deps.secrets.putSourcePassword(input.tenantId, id, input.password);
@@ -43,6 +100,7 @@ export async function registerSource(deps: RegisterSourceDeps, input: RegisterSo
     username: input.username,
     secretRef,
     createdAt: deps.clock.now().toISOString(),
+    ...(settings === undefined ? {} : { settings }),
   };
   try {
     await deps.catalog.sources.create(source);
@@ -50,5 +108,25 @@ export async function registerSource(deps: RegisterSourceDeps, input: RegisterSo
     await deps.secrets.deleteSourcePassword(input.tenantId, secretRef).catch(() => undefined);
     throw error;
   }
+  return toSourceView(source);
+}
+
+async function registerSnapshotSource(
+  deps: RegisterSourceDeps,
+  input: RegisterSnapshotSourceInput,
+): Promise<SourceView> {
+  const settings = settingsOf(input, input.region);
+  await requireOwnedCloudResource(deps.cloud, input);
+  const source: Source = {
+    tenantId: input.tenantId,
+    id: deps.ids.next('source'),
+    name: input.name,
+    type: input.type,
+    region: input.region,
+    resourceId: input.resourceId,
+    createdAt: deps.clock.now().toISOString(),
+    ...(settings === undefined ? {} : { settings }),
+  };
+  await deps.catalog.sources.create(source);
   return toSourceView(source);
 }

@@ -1,3 +1,4 @@
+import { decideRestore } from '../../app/restores/approval';
 import { listRestores } from '../../app/restores/list-restores';
 import { requestRestore } from '../../app/restores/request-restore';
 import { getRestore } from '../../app/restores/restore-context';
@@ -5,7 +6,7 @@ import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
-import { createRestoreSchema, pageQuerySchema } from '../../shared/schemas';
+import { createRestoreSchema, decideRestoreSchema, pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { restoreView } from '../../shared/views';
 import { runtime } from '../wiring';
@@ -27,6 +28,21 @@ export const handler = apiHandler(async (event) => {
     }
     case 'GET /v1/restores/{id}':
       return json(200, restoreView(await getRestore(deps.catalog, tenantId, pathId(event, 'restore'))));
+    case 'POST /v1/restores/{id}/approve':
+    case 'POST /v1/restores/{id}/reject': {
+      // Tenant admins decide; the requester never approves their own restore (four eyes, checked in the domain).
+      requireRole(principal, 'admin');
+      const body = event.body ? parseJsonBody(event.body, event.isBase64Encoded) : {};
+      const input = parseInput(decideRestoreSchema, body, 'body');
+      const restore = await decideRestore(deps, {
+        tenantId,
+        restoreId: pathId(event, 'restore'),
+        by: principal.subject,
+        approve: event.resource.endsWith('/approve'),
+        ...(input.comment ? { comment: input.comment } : {}),
+      });
+      return json(200, restoreView(restore));
+    }
     default:
       return unknownRoute(event);
   }

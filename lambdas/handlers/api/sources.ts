@@ -1,14 +1,38 @@
 import { deleteSource } from '../../app/sources/delete-source';
-import { registerSource } from '../../app/sources/register-source';
+import { type RegisterSourceInput, registerSource } from '../../app/sources/register-source';
 import { getSource, listSources } from '../../app/sources/source-queries';
-import { toSourceView } from '../../domain/source';
+import { type SnapshotSourceType, toSourceView } from '../../domain/source';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
-import { createSourceSchema, pageQuerySchema } from '../../shared/schemas';
+import { type CreateSourceInput, createSourceSchemaFor, pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { runtime } from '../wiring';
+
+/** Snapshot sources name their resource by its own field (volumeId…) and default to the deployment's region. */
+function registration(tenantId: string, input: CreateSourceInput): RegisterSourceInput {
+  const snapshot = (type: SnapshotSourceType, resourceId: string, region: string | undefined) => ({
+    tenantId,
+    name: input.name,
+    type,
+    resourceId,
+    region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(input.settings === undefined ? {} : { settings: input.settings }),
+  });
+  switch (input.type) {
+    case 'ebs-volume':
+      return snapshot(input.type, input.volumeId, input.region);
+    case 'ec2-instance':
+      return snapshot(input.type, input.instanceId, input.region);
+    case 'rds-instance':
+      return snapshot(input.type, input.dbInstanceIdentifier, input.region);
+    case 'rds-cluster':
+      return snapshot(input.type, input.dbClusterIdentifier, input.region);
+    default:
+      return { tenantId, ...input };
+  }
+}
 
 export const handler = apiHandler(async (event) => {
   const deps = runtime();
@@ -17,8 +41,9 @@ export const handler = apiHandler(async (event) => {
   switch (routeKey(event)) {
     case 'POST /v1/sources': {
       requireRole(principal, 'admin');
-      const input = parseInput(createSourceSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
-      const source = await registerSource(deps, { tenantId, ...input });
+      const body = parseJsonBody(event.body, event.isBase64Encoded);
+      const input = parseInput(createSourceSchemaFor(body), body, 'body');
+      const source = await registerSource(deps, registration(tenantId, input));
       return json(201, source, { location: `/v1/sources/${source.id}` });
     }
     case 'GET /v1/sources': {

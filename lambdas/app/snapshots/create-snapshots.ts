@@ -1,0 +1,105 @@
+import type { SnapshotBackup } from '../../domain/backup';
+import { NotFoundError } from '../../domain/errors';
+import { backupTags, rdsSnapshotIdentifier, type SnapshotArtifact, TAGS } from '../../domain/snapshot';
+import { overallState, recordSnapshots } from '../../domain/snapshot-manifest';
+import type { SnapshotSource } from '../../domain/source';
+import type { CloudResources } from '../../ports/cloud';
+import { loadSnapshotContext, requireRunning } from './snapshot-context';
+import type { SnapshotStepDeps } from './start-snapshot-backup';
+
+/**
+ * "Create snapshots": takes the backup's snapshots, once. Idempotent: a retried step (after a throttling error, a
+ * timeout, a crash after the create call) first looks for snapshots already tagged `strongbox:backup=<id>` and
+ * records those instead of creating a second set. Throttling surfaces as SnapshotThrottledError, which the machine
+ * retries with backoff.
+ */
+export async function createSnapshots(
+  deps: SnapshotStepDeps,
+  input: { tenantId: string; backupId: string },
+): Promise<{ done: boolean; attempts: number; snapshots: number }> {
+  const { backup: loaded, source } = await loadSnapshotContext(deps.catalog, input.tenantId, input.backupId);
+  const backup = requireRunning(loaded);
+  const snapshots = (await findExisting(deps.cloud, source, backup)) ?? (await create(deps.cloud, source, backup));
+  const withDevices = await addDevices(deps.cloud, source, snapshots);
+  await deps.catalog.backups.save(recordSnapshots(backup, withDevices), 'running');
+  return { done: overallState(withDevices) === 'completed', attempts: 0, snapshots: withDevices.length };
+}
+
+export function tagsFor(backup: SnapshotBackup): Record<string, string> {
+  return backupTags({
+    tenantId: backup.tenantId,
+    sourceId: backup.sourceId,
+    backupId: backup.id,
+    trigger: backup.trigger,
+  });
+}
+
+async function findExisting(
+  cloud: CloudResources,
+  source: SnapshotSource,
+  backup: SnapshotBackup,
+): Promise<SnapshotArtifact[] | undefined> {
+  const byTag = { [TAGS.backup]: backup.id, [TAGS.tenant]: backup.tenantId };
+  switch (source.type) {
+    case 'ebs-volume':
+    case 'ec2-instance': {
+      const found = await cloud.ec2.findSnapshots(source.region, byTag);
+      return found.length > 0 ? found : undefined;
+    }
+    case 'rds-instance':
+    case 'rds-cluster': {
+      const found = await cloud.rds.findDbSnapshots(source.region, byTag);
+      if (found.length > 0) return found;
+      // The identifier is derived from the backup id: a snapshot whose tagging failed is still found by name.
+      const id = rdsSnapshotIdentifier(backup.id);
+      const named =
+        source.type === 'rds-instance'
+          ? await cloud.rds.describeDbSnapshot(source.region, id)
+          : await cloud.rds.describeDbClusterSnapshot(source.region, id);
+      return named ? [named] : undefined;
+    }
+  }
+}
+
+async function create(cloud: CloudResources, source: SnapshotSource, backup: SnapshotBackup) {
+  const tags = tagsFor(backup);
+  const description = `Strongbox backup ${backup.id} of ${source.type} ${source.resourceId} (${backup.trigger})`;
+  switch (source.type) {
+    case 'ebs-volume':
+      return [await cloud.ec2.snapshotVolume(source.region, source.resourceId, { description, tags })];
+    case 'ec2-instance':
+      return cloud.ec2.snapshotInstance(source.region, source.resourceId, { description, tags });
+    case 'rds-instance':
+      return [
+        await cloud.rds.snapshotDbInstance(source.region, {
+          dbInstanceIdentifier: source.resourceId,
+          snapshotId: rdsSnapshotIdentifier(backup.id),
+          tags,
+        }),
+      ];
+    case 'rds-cluster':
+      return [
+        await cloud.rds.snapshotDbCluster(source.region, {
+          dbClusterIdentifier: source.resourceId,
+          snapshotId: rdsSnapshotIdentifier(backup.id),
+          tags,
+        }),
+      ];
+  }
+}
+
+/** Instance snapshots found again by tag may lack their device: take it from the instance's attachments. */
+async function addDevices(
+  cloud: CloudResources,
+  source: SnapshotSource,
+  snapshots: SnapshotArtifact[],
+): Promise<SnapshotArtifact[]> {
+  if (source.type !== 'ec2-instance' || snapshots.every((snapshot) => snapshot.device !== undefined)) return snapshots;
+  const instance = await cloud.ec2.describeInstance(source.region, source.resourceId);
+  if (!instance) throw new NotFoundError('EC2 instance', source.resourceId);
+  const devices = new Map(instance.volumes.map((volume) => [volume.volumeId, volume.device]));
+  return snapshots.map((snapshot) => {
+    const device = snapshot.device ?? devices.get(snapshot.resourceId);
+    return device === undefined ? snapshot : { ...snapshot, device };
+  });
+}

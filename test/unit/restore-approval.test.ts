@@ -1,0 +1,149 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
+import { awaitRestoreApproval, checkApproval, decideRestore } from '../../lambdas/app/restores/approval';
+import type { DumpRestore } from '../../lambdas/domain/restore';
+import type { TaskTokens } from '../../lambdas/ports/jobs';
+import { aCompleteBackup, aPendingRestore, aSource, later } from '../support/catalog-fixtures';
+
+/** The approval gate's use cases on the in-memory catalog; the task tokens port records what it was asked to send. */
+class RecordedTaskTokens implements TaskTokens {
+  readonly sent: { token: string; outcome: 'success' | 'failure'; payload: unknown }[] = [];
+  failNext = false;
+  async succeed(token: string, output: unknown): Promise<void> {
+    this.check();
+    this.sent.push({ token, outcome: 'success', payload: output });
+  }
+  async fail(token: string, error: { name: string; cause: string }): Promise<void> {
+    this.check();
+    this.sent.push({ token, outcome: 'failure', payload: error });
+  }
+  private check(): void {
+    if (this.failNext) {
+      this.failNext = false;
+      throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    }
+  }
+}
+
+const clock = { now: () => later() };
+let catalog: MemoryCatalog;
+let tokens: RecordedTaskTokens;
+
+async function aRestore(options: { replace?: boolean; approvalSetting?: boolean } = {}): Promise<DumpRestore> {
+  const source = {
+    ...aSource('acme'),
+    settings: { copyRegions: [], restoreApproval: options.approvalSetting ?? false },
+  };
+  await catalog.sources.create(source);
+  const backup = aCompleteBackup('acme', source.id);
+  await catalog.backups.save(backup, 'absent');
+  const pending = aPendingRestore('acme', backup.id);
+  const restore: DumpRestore = {
+    ...pending,
+    status: 'running',
+    target: { ...pending.target, replaceExisting: options.replace ?? false },
+  };
+  await catalog.restores.save(restore, 'absent');
+  return restore;
+}
+
+async function waitingRestore(): Promise<DumpRestore> {
+  const restore = await aRestore({ replace: true });
+  await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: restore.id });
+  await awaitRestoreApproval({ catalog, clock }, { tenantId: 'acme', restoreId: restore.id, taskToken: 'token-1' });
+  return restore;
+}
+
+beforeEach(() => {
+  catalog = new MemoryCatalog();
+  tokens = new RecordedTaskTokens();
+});
+
+describe('restore approval gate', () => {
+  it('requires no approval for a new target on a source without the setting', async () => {
+    const restore = await aRestore();
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: restore.id })).toEqual({
+      required: false,
+      reason: null,
+    });
+  });
+
+  it('always requires approval to replace, and when the source asks for it', async () => {
+    const replacing = await aRestore({ replace: true });
+    const guarded = await aRestore({ approvalSetting: true });
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: replacing.id })).toEqual({
+      required: true,
+      reason: 'replace',
+    });
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: guarded.id })).toEqual({
+      required: true,
+      reason: 'source-settings',
+    });
+  });
+
+  it('shows pending_approval while waiting and never the token', async () => {
+    const restore = await waitingRestore();
+    const stored = await catalog.restores.get('acme', restore.id);
+    expect(stored).toMatchObject({ status: 'pending_approval', approvalToken: 'token-1' });
+    expect(stored?.approval?.requestedAt).toBeDefined();
+  });
+
+  it('lets another admin approve and resumes the machine with the stored token', async () => {
+    const restore = await waitingRestore();
+    const approved = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
+    );
+    expect(approved).toMatchObject({
+      status: 'running',
+      approval: { decision: 'approved', decidedBy: 'lead@acme.local' },
+    });
+    expect(approved).not.toHaveProperty('approvalToken');
+    expect(tokens.sent).toEqual([{ token: 'token-1', outcome: 'success', payload: { approvedBy: 'lead@acme.local' } }]);
+  });
+
+  it('refuses the requester as approver (four eyes) and sends nothing', async () => {
+    const restore = await waitingRestore();
+    const error = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: restore.requestedBy, approve: true },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ForbiddenError' });
+    expect(tokens.sent).toEqual([]);
+    expect((await catalog.restores.get('acme', restore.id))?.status).toBe('pending_approval');
+  });
+
+  it('fails a rejected restore at once and fails the waiting task with RestoreRejectedError', async () => {
+    const restore = await waitingRestore();
+    const rejected = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: false, comment: 'wrong backup' },
+    );
+    expect(rejected).toMatchObject({ status: 'failed', error: { code: 'restore_rejected' } });
+    expect(rejected.error?.message).toContain('wrong backup');
+    expect(tokens.sent[0]).toMatchObject({ outcome: 'failure', payload: { name: 'RestoreRejectedError' } });
+  });
+
+  it('undoes the decision when the machine cannot be resumed, so it can be given again', async () => {
+    const restore = await waitingRestore();
+    tokens.failNext = true;
+    const error = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TaskTimedOut' });
+    expect(await catalog.restores.get('acme', restore.id)).toMatchObject({
+      status: 'pending_approval',
+      approvalToken: 'token-1',
+    });
+  });
+
+  it('refuses a decision on a restore that is not waiting', async () => {
+    const restore = await aRestore();
+    const error = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConflictError', code: 'invalid_state' });
+  });
+});
