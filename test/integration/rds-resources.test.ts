@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambdas/adapters/aws/clients';
-import { isUnsupportedOperation, rdsSnapshotState, translateCloudError } from '../../lambdas/adapters/aws/cloud-errors';
+import { isUnsupportedOperation, translateCloudError } from '../../lambdas/adapters/aws/cloud-errors';
 import { AwsCloudResources } from '../../lambdas/adapters/aws/cloud-resources';
+import { rdsSnapshotState } from '../../lambdas/adapters/aws/cloud-shapes';
 import { TAGS } from '../../lambdas/domain/snapshot';
 import {
   createTestDbCluster,

@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { SnapshotArtifact, SnapshotState, Tags } from '../../domain/snapshot';
 import type { Ec2Resources, InstanceInfo, NewVolume, VolumeInfo } from '../../ports/cloud';
-import { cloudCall, describeCall, isoDate, requireTags, tagList, tagsOf } from './cloud-errors';
+import { cloudCall, describeCall } from './cloud-errors';
+import { isoDate, requireTags, tagList, tagsOf } from './cloud-shapes';
 
 /** DescribeSnapshots accepts 5–1,000 results per page; a filter accepts at most 200 values. */
 const SNAPSHOT_PAGE = 1000;

@@ -22,20 +22,17 @@ import {
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { SnapshotArtifact, SnapshotQuotaUsage, Tags } from '../../domain/snapshot';
 import type { DbClusterInfo, DbInstanceInfo, RdsResources } from '../../ports/cloud';
+import { cloudCall, describeCall, isUnsupportedOperation, translateCloudError } from './cloud-errors';
 import {
-  cloudCall,
   clusterSnapshotArtifact,
   dbClusterInfo,
   dbInstanceInfo,
   dbSnapshotArtifact,
-  describeCall,
   hasTags,
-  isUnsupportedOperation,
   requireTags,
   tagList,
   tagsOf,
-  translateCloudError,
-} from './cloud-errors';
+} from './cloud-shapes';
 
 /** DescribeDBSnapshots / DescribeDBClusterSnapshots accept 20–100 records per page. */
 const RDS_PAGE = 100;
