@@ -184,7 +184,9 @@ export class Restore extends Construct {
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
         level: LogLevel.ALL,
-        includeExecutionData: true,
+        // Without data: "Await approval" hands its function the task token, and whoever reads the logs must not be
+        // able to resume (or fail) a restore with it. States, errors and timings are still logged.
+        includeExecutionData: false,
       },
     });
 

@@ -49,7 +49,8 @@ export interface DbRestoreTarget {
 }
 
 export interface Approval {
-  readonly reason: 'source-settings' | 'replace';
+  /** `source-deleted`: the source whose settings would decide is gone, so approval is required to be safe. */
+  readonly reason: 'source-settings' | 'source-deleted' | 'replace';
   readonly decision?: 'approved' | 'rejected';
   readonly decidedBy?: string;
   readonly decidedAt?: string;
@@ -157,6 +158,10 @@ export function failRestore<T extends Restore>(restore: T, error: { code: string
 export function awaitApproval<T extends Restore>(restore: T, token: string, now: Date): T {
   requireStatus(restore, ['running', 'pending_approval'], 'wait for approval');
   if (!restore.approval) throw new ConflictError(`restore ${restore.id} needs no approval`, 'invalid_state');
+  if (restore.approval.decision !== undefined) {
+    // A retried "Await approval" must never undo a decision already given.
+    throw new ConflictError(`restore ${restore.id} was already ${restore.approval.decision}`, 'invalid_state');
+  }
   return {
     ...restore,
     status: 'pending_approval',

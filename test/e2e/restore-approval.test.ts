@@ -1,5 +1,5 @@
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalService } from '../../scripts/local/service';
 import { createTestDbInstance, uniqueDbIdentifier } from '../support/cloud-fixtures';
@@ -134,5 +134,25 @@ describe('restore approval', () => {
     expect(await dbInstances()).not.toContain(restore.identifier);
     expect(again.status).toBe(409);
     expect((await acme.get(`/v1/restores/${restore.id}`)).body.status).toBe('failed');
+  });
+
+  it('fails a restore whose execution an operator stopped while it waited, when someone then decides', async () => {
+    // Prepare
+    const restore = await waitingRestore();
+    const { executionArn } = await executionOf(restore.id);
+    await sfn.send(new StopExecutionCommand({ executionArn, cause: 'cancelled by ops' }));
+
+    // Act
+    const approved = await approver.post(`/v1/restores/${restore.id}/approve`, {});
+
+    // Assess
+    expect((await executionOf(restore.id)).status).toBe('ABORTED');
+    expect(approved.status).toBe(409);
+    expect(approved.body).toMatchObject({ error: { code: 'approval_expired' } });
+    expect((await acme.get(`/v1/restores/${restore.id}`)).body).toMatchObject({
+      status: 'failed',
+      error: { code: 'approval_expired' },
+    });
+    expect(await dbInstances()).not.toContain(restore.identifier);
   });
 });

@@ -191,12 +191,14 @@ describe('restore state machine', () => {
     expect(definition).not.toContain('DISTRIBUTED');
   });
 
-  it('logs every execution event with data to a log group and traces with X-Ray', () => {
+  it('logs every execution event without its data (the approval task token) to a log group and traces with X-Ray', () => {
     // Prepare
     const { service } = synth();
 
     // Act
-    const [machine] = Object.values(resourcesOfType(service, 'AWS::StepFunctions::StateMachine'));
+    const [machine] = Object.entries(resourcesOfType(service, 'AWS::StepFunctions::StateMachine'))
+      .filter(([logicalId]) => logicalId.startsWith('Restore'))
+      .map(([, resource]) => resource);
 
     // Assess
     expect(machine?.Properties).toMatchObject({
@@ -204,7 +206,7 @@ describe('restore state machine', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } }],
       },
     });

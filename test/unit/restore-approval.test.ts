@@ -3,12 +3,14 @@ import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
 import { awaitRestoreApproval, checkApproval, decideRestore } from '../../lambdas/app/restores/approval';
 import type { DumpRestore } from '../../lambdas/domain/restore';
 import type { TaskTokens } from '../../lambdas/ports/jobs';
+import { restoreView } from '../../lambdas/shared/views';
 import { aCompleteBackup, aPendingRestore, aSource, later } from '../support/catalog-fixtures';
 
 /** The approval gate's use cases on the in-memory catalog; the task tokens port records what it was asked to send. */
 class RecordedTaskTokens implements TaskTokens {
   readonly sent: { token: string; outcome: 'success' | 'failure'; payload: unknown }[] = [];
-  failNext = false;
+  /** The error name the next send fails with, if any. */
+  failNext: string | undefined;
   async succeed(token: string, output: unknown): Promise<void> {
     this.check();
     this.sent.push({ token, outcome: 'success', payload: output });
@@ -19,8 +21,9 @@ class RecordedTaskTokens implements TaskTokens {
   }
   private check(): void {
     if (this.failNext) {
-      this.failNext = false;
-      throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+      const name = this.failNext;
+      this.failNext = undefined;
+      throw Object.assign(new Error(name), { name });
     }
   }
 }
@@ -41,7 +44,7 @@ async function aRestore(options: { replace?: boolean; approvalSetting?: boolean 
   const restore: DumpRestore = {
     ...pending,
     status: 'running',
-    target: { ...pending.target, replaceExisting: options.replace ?? false },
+    target: { ...pending.target, sourceId: source.id, replaceExisting: options.replace ?? false },
   };
   await catalog.restores.save(restore, 'absent');
   return restore;
@@ -85,7 +88,46 @@ describe('restore approval gate', () => {
     const restore = await waitingRestore();
     const stored = await catalog.restores.get('acme', restore.id);
     expect(stored).toMatchObject({ status: 'pending_approval', approvalToken: 'token-1' });
-    expect(stored?.approval?.requestedAt).toBeDefined();
+    const view = restoreView(stored as DumpRestore);
+    expect(view).toMatchObject({ status: 'pending_approval', approval: { reason: 'replace' } });
+    expect(view.approval?.requestedAt).toEqual(expect.any(String));
+    expect(JSON.stringify(view)).not.toContain('token-1');
+  });
+
+  it('requires approval when the source that would decide was deleted, or the target source asks for it', async () => {
+    const orphaned = await aRestore();
+    const backup = await catalog.backups.get('acme', orphaned.backupId);
+    await catalog.sources.delete('acme', backup?.sourceId as string);
+    const guardedTarget = { ...aSource('acme'), settings: { copyRegions: [], restoreApproval: true } };
+    await catalog.sources.create(guardedTarget);
+    const ontoGuarded = await aRestore();
+    await catalog.restores.save(
+      { ...ontoGuarded, target: { ...ontoGuarded.target, sourceId: guardedTarget.id } },
+      'running',
+    );
+
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: orphaned.id })).toEqual({
+      required: true,
+      reason: 'source-deleted',
+    });
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: ontoGuarded.id })).toEqual({
+      required: true,
+      reason: 'source-settings',
+    });
+  });
+
+  it('never lets a retried wait undo a decision already given', async () => {
+    const restore = await waitingRestore();
+    await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
+    );
+    const error = await awaitRestoreApproval(
+      { catalog, clock },
+      { tenantId: 'acme', restoreId: restore.id, taskToken: 'token-2' },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConflictError', code: 'invalid_state' });
+    expect(await catalog.restores.get('acme', restore.id)).toMatchObject({ status: 'running' });
   });
 
   it('lets another admin approve and resumes the machine with the stored token', async () => {
@@ -124,14 +166,27 @@ describe('restore approval gate', () => {
     expect(tokens.sent[0]).toMatchObject({ outcome: 'failure', payload: { name: 'RestoreRejectedError' } });
   });
 
-  it('undoes the decision when the machine cannot be resumed, so it can be given again', async () => {
+  it('fails the restore when the machine stopped waiting (timed out or stopped), instead of waiting forever', async () => {
     const restore = await waitingRestore();
-    tokens.failNext = true;
+    tokens.failNext = 'TaskTimedOut';
     const error = await decideRestore(
       { catalog, clock, taskTokens: tokens },
       { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TaskTimedOut' });
+    expect(error).toMatchObject({ name: 'ConflictError', code: 'approval_expired' });
+    const stored = await catalog.restores.get('acme', restore.id);
+    expect(stored).toMatchObject({ status: 'failed', error: { code: 'approval_expired' } });
+    expect(stored).not.toHaveProperty('approvalToken');
+  });
+
+  it('undoes the decision when Step Functions cannot be reached, so it can be given again', async () => {
+    const restore = await waitingRestore();
+    tokens.failNext = 'ServiceUnavailable';
+    const error = await decideRestore(
+      { catalog, clock, taskTokens: tokens },
+      { tenantId: 'acme', restoreId: restore.id, by: 'lead@acme.local', approve: true },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ServiceUnavailable' });
     expect(await catalog.restores.get('acme', restore.id)).toMatchObject({
       status: 'pending_approval',
       approvalToken: 'token-1',

@@ -36,15 +36,24 @@ function replaces(restore: Restore): boolean {
   }
 }
 
-/** Why a restore must be approved, or undefined when it need not be. */
+/**
+ * Why a restore must be approved, or undefined when it need not be. The backup's source decides, and for a dump
+ * restored onto another registered server, that server's source too. A source that no longer exists cannot say
+ * "no approval needed": deleting a guarded source must not be a way around the gate.
+ */
 export async function approvalReason(
   deps: Pick<ApprovalDeps, 'catalog'>,
   restore: Restore,
   backup: Backup,
 ): Promise<Approval['reason'] | undefined> {
   if (replaces(restore)) return 'replace';
-  const source = await deps.catalog.sources.get(restore.tenantId, backup.sourceId);
-  return source && sourceSettings(source).restoreApproval ? 'source-settings' : undefined;
+  const sourceIds = new Set([backup.sourceId, ...(restore.kind === 'dump' ? [restore.target.sourceId] : [])]);
+  for (const sourceId of sourceIds) {
+    const source = await deps.catalog.sources.get(restore.tenantId, sourceId);
+    if (!source) return 'source-deleted';
+    if (sourceSettings(source).restoreApproval) return 'source-settings';
+  }
+  return undefined;
 }
 
 /** "Approval required?": decides once and records the decision on the restore; a retried step keeps it. */
@@ -105,6 +114,22 @@ export async function decideRestore(
     if (input.approve) await deps.taskTokens.succeed(decided.token, { approvedBy: input.by });
     else await deps.taskTokens.fail(decided.token, { name: new RestoreRejectedError(reason).name, cause: reason });
   } catch (error) {
+    if (DEAD_TOKEN_ERRORS.has((error as Error).name)) {
+      // The waiting task is gone (approval window over, execution stopped): the restore can never resume.
+      const ended = failRestore(
+        decided.restore,
+        {
+          code: 'approval_expired',
+          message: 'the restore stopped waiting for approval (timed out or stopped); nothing was created or changed',
+        },
+        now,
+      );
+      await deps.catalog.restores.save(ended, outcome.status).catch(() => undefined);
+      throw new ConflictError(`restore ${restore.id} is no longer waiting for approval`, 'approval_expired', {
+        cause: error,
+      });
+    }
+    // Anything else (Step Functions unavailable): undo the decision so it can be given again.
     await deps.catalog.restores.save(restore, outcome.status).catch((undo: unknown) => {
       if (!(undo instanceof StaleStateError)) throw undo;
     });
@@ -112,3 +137,6 @@ export async function decideRestore(
   }
   return outcome;
 }
+
+/** Step Functions' answers for a token whose task no longer waits. */
+const DEAD_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
