@@ -18,6 +18,11 @@ function arn(scope: IConstruct, service: 'ec2' | 'rds', resource: string): strin
   return `arn:${stack.partition}:${service}:*:${stack.account}:${resource}`;
 }
 
+function kmsKeys(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:kms:*:${stack.account}:key/*`;
+}
+
 function allow(
   grantee: IGrantable & IConstruct,
   actions: string[],
@@ -57,6 +62,8 @@ export function grantCloudRead(grantee: IGrantable & IConstruct): void {
     ],
     ['*'],
   );
+  // Checking a KMS key a tenant names (DR copies, restored volumes): exists, enabled, tagged for the tenant.
+  allow(grantee, ['kms:DescribeKey', 'kms:ListResourceTags'], [kmsKeys(grantee)]);
   Validations.of(grantee).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
@@ -69,14 +76,12 @@ export function grantCloudRead(grantee: IGrantable & IConstruct): void {
 export function grantSnapshotCreate(grantee: IGrantable & IConstruct): void {
   grantCloudRead(grantee);
   const scope = grantee;
-  allow(
-    grantee,
-    ['ec2:CreateSnapshot', 'ec2:CreateSnapshots'],
-    [arn(scope, 'ec2', 'volume/*'), arn(scope, 'ec2', 'instance/*')],
-    {
-      StringLike: tagged,
-    },
-  );
+  // CreateSnapshot (one volume): the volume is the source and must carry the tenant tag. CreateSnapshots (an
+  // instance's set) is evaluated against the instance and every attached volume: the instance must carry the tag,
+  // its volumes need not (the handlers check the instance's tag; its volumes are snapshotted as part of it).
+  allow(grantee, ['ec2:CreateSnapshot'], [arn(scope, 'ec2', 'volume/*')], { StringLike: tagged });
+  allow(grantee, ['ec2:CreateSnapshots'], [arn(scope, 'ec2', 'instance/*')], { StringLike: tagged });
+  allow(grantee, ['ec2:CreateSnapshots'], [arn(scope, 'ec2', 'volume/*')]);
   allow(
     grantee,
     ['ec2:CreateSnapshot', 'ec2:CreateSnapshots', 'ec2:CopySnapshot'],
@@ -123,7 +128,8 @@ export function grantSnapshotCreate(grantee: IGrantable & IConstruct): void {
     ],
     ['*'],
     {
-      StringLike: { 'kms:ViaService': ['ec2.*.amazonaws.com', 'rds.*.amazonaws.com'] },
+      // Only tenants' keys (tagged strongbox:tenant; the handlers check the value), and only through EC2/RDS.
+      StringLike: { 'kms:ViaService': ['ec2.*.amazonaws.com', 'rds.*.amazonaws.com'], ...tagged },
     },
   );
 }
@@ -144,7 +150,9 @@ export function grantRestoreResources(grantee: IGrantable & IConstruct): void {
   allow(grantee, ['ec2:AttachVolume'], [arn(scope, 'ec2', 'volume/*')], {
     StringEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: 'strongbox' },
   });
-  allow(grantee, ['ec2:DetachVolume'], [arn(scope, 'ec2', 'volume/*')], { StringLike: tagged });
+  // DetachVolume is evaluated against the instance (tag required above) and the volume: a replaced volume is the
+  // tenant's own, recognised through its instance, and need not carry the tag itself.
+  allow(grantee, ['ec2:DetachVolume'], [arn(scope, 'ec2', 'volume/*')]);
   allow(
     grantee,
     [

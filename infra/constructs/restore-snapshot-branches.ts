@@ -64,8 +64,8 @@ const THROTTLE_RETRY = {
 
 /**
  * The volume branch (Replace volumes? → pre-restore snapshots → detach → create → attach) and the DB branch
- * (restore → poll), each ending in "Record restored resources". Every poll is bounded (Check + Choice + Wait); the
- * steps that create something retry throttling with backoff; any error goes to "Record failure".
+ * (restore → poll), each ending in "Record restored resources". Every poll is bounded (Check + Choice + Wait); every
+ * step (create, check, record) retries throttling with backoff; any error goes to "Record failure".
  */
 export function snapshotBranches(scope: Construct, fn: StrongboxFunction, recordFailure: IChainable) {
   const S = SNAPSHOT_RESTORE_STATES;
@@ -89,9 +89,8 @@ export function snapshotBranches(scope: Construct, fn: StrongboxFunction, record
       taskTimeout: Timeout.duration(fn.function.timeout?.plus(Duration.minutes(1)) ?? Duration.minutes(3)),
       resultPath: action === 'complete' ? JsonPath.DISCARD : '$.poll',
     });
-    if (poll === undefined && action !== 'complete') {
-      state.addRetry({ ...THROTTLE_RETRY, errors: [...THROTTLE_RETRY.errors] });
-    }
+    // Every step retries throttling: the creating steps, the polls (Describe*) and the final record alike.
+    state.addRetry({ ...THROTTLE_RETRY, errors: [...THROTTLE_RETRY.errors] });
     state.addCatch(recordFailure, { errors: [Errors.ALL], resultPath: '$.error' });
     return state;
   };

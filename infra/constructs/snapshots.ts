@@ -135,7 +135,10 @@ export class Snapshots extends Construct {
       '$.copyPoll',
     );
     const record = task('Record', SNAPSHOT_STATES.record, { action: 'record' }, '$.result');
-    for (const state of [create, copy]) state.addRetry({ ...THROTTLE_RETRY, errors: [...THROTTLE_RETRY.errors] });
+    // Every step calling EC2/RDS retries throttling: the polls (Describe*) and the record step too, not just creates.
+    for (const state of [create, check, copy, checkCopies, record]) {
+      state.addRetry({ ...THROTTLE_RETRY, errors: [...THROTTLE_RETRY.errors] });
+    }
     for (const state of [start, create, check, copy, checkCopies, record]) {
       state.addCatch(recordFailure, { errors: [Errors.ALL], resultPath: '$.error' });
     }

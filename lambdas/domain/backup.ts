@@ -1,6 +1,6 @@
 import { ConflictError } from './errors';
 import type { SnapshotArtifact } from './snapshot';
-import type { DatabaseEngine, SnapshotSourceType } from './source';
+import type { CopyRegion, DatabaseEngine, SnapshotSourceType } from './source';
 
 export const BACKUP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'deleted'] as const;
 export type BackupStatus = (typeof BACKUP_STATUSES)[number];
@@ -73,8 +73,15 @@ export interface SnapshotBackup extends BackupBase {
   readonly snapshots?: readonly SnapshotArtifact[];
   /** For a DR copy: the backup it is a copy of. */
   readonly copyOf?: string;
-  /** For a backup with DR copies: their backup ids. */
+  /** For a backup with DR copies: their backup ids, one per entry of `copyRegions`, in the same order. */
   readonly copies?: readonly string[];
+  /**
+   * The source's DR copy regions (and keys) as they were when the backup started: frozen, so a settings change
+   * mid-run neither duplicates nor misplaces copies. Absent on backups started before it was recorded.
+   */
+  readonly copyRegions?: readonly CopyRegion[];
+  /** For an instance backup: the volume ids attached when its snapshot set was created (each needs a snapshot). */
+  readonly expectedVolumes?: readonly string[];
   /** Sum of the snapshotted volumes' / storage sizes. */
   readonly sizeGiB?: number;
 }

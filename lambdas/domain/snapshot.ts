@@ -70,12 +70,16 @@ export function backupTags(input: {
   };
 }
 
-const RESOURCE_NAMES: Record<SnapshotSourceType | 'instance-target', string> = {
+/** What a tenant may name that must carry its tenant tag: a snapshot source, a restore's target instance, a KMS key. */
+export type OwnedResourceKind = SnapshotSourceType | 'instance-target' | 'kms-key';
+
+const RESOURCE_NAMES: Record<OwnedResourceKind, string> = {
   'ebs-volume': 'EBS volume',
   'ec2-instance': 'EC2 instance',
   'rds-instance': 'RDS DB instance',
   'rds-cluster': 'RDS DB cluster',
   'instance-target': 'EC2 instance',
+  'kms-key': 'KMS key',
 };
 
 /**
@@ -84,7 +88,7 @@ const RESOURCE_NAMES: Record<SnapshotSourceType | 'instance-target', string> = {
  * 403 that says which tag to add.
  */
 export function requireOwnedResource(
-  kind: SnapshotSourceType | 'instance-target',
+  kind: OwnedResourceKind,
   resourceId: string,
   tags: Tags | undefined,
   tenantId: string,
@@ -113,11 +117,22 @@ export function isDbIdentifier(value: string): boolean {
   return DB_IDENTIFIER_PATTERN.test(value) && !value.endsWith('-');
 }
 
-/** Default name of a restored DB instance: the source's identifier plus the restore time (UTC, to the minute). */
-export function defaultRestoredDbIdentifier(sourceIdentifier: string, now: Date): string {
+/**
+ * Default name of a restored DB instance: the source's identifier, the restore time (UTC, to the minute) and the last
+ * 6 characters of the restore id (lower case), so two restores in the same minute do not collide. At most 63 chars.
+ */
+export function defaultRestoredDbIdentifier(sourceIdentifier: string, now: Date, restoreId: string): string {
   const stamp = now.toISOString().slice(0, 16).replace(/[-:T]/g, '').toLowerCase();
-  const base = sourceIdentifier.slice(0, 63 - 1 - 'restored-'.length - stamp.length).replace(/-+$/, '');
-  return `${base}-restored-${stamp}`;
+  const suffix = restoreId
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(-6);
+  const tail = `restored-${stamp}${suffix ? `-${suffix}` : ''}`;
+  const base = sourceIdentifier
+    .slice(0, 63 - 1 - tail.length)
+    .replace(/--+/g, '-')
+    .replace(/-+$/, '');
+  return `${base}-${tail}`;
 }
 
 /** Linux device names EC2 accepts for attachments (`/dev/sdf`, `/dev/xvdf`, `/dev/xvdba`) */

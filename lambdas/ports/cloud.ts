@@ -106,6 +106,10 @@ export interface DbInstanceInfo {
   readonly kmsKeyId?: string;
   readonly latestRestorableTime?: string;
   readonly allocatedStorageGiB?: number;
+  readonly publiclyAccessible?: boolean;
+  /** Network placement: a restore of this instance goes into the same subnet group and security groups. */
+  readonly dbSubnetGroupName?: string;
+  readonly vpcSecurityGroupIds?: readonly string[];
   readonly tags: Tags;
 }
 
@@ -120,6 +124,8 @@ export interface DbClusterInfo {
   readonly members: readonly string[];
   readonly storageEncrypted: boolean;
   readonly kmsKeyId?: string;
+  readonly dbSubnetGroupName?: string;
+  readonly vpcSecurityGroupIds?: readonly string[];
   readonly tags: Tags;
 }
 
@@ -149,9 +155,17 @@ export interface RdsResources {
     kmsKeyId?: string;
     tags: Tags;
   }): Promise<SnapshotArtifact>;
+  /** Never publicly accessible; in the given subnet group / security groups (the source's) when given. */
   restoreDbInstanceFromSnapshot(
     region: string,
-    input: { snapshotId: string; dbInstanceIdentifier: string; dbInstanceClass?: string; tags: Tags },
+    input: {
+      snapshotId: string;
+      dbInstanceIdentifier: string;
+      dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
+      tags: Tags;
+    },
   ): Promise<DbInstanceInfo>;
   restoreDbInstanceToPointInTime(
     region: string,
@@ -161,24 +175,53 @@ export interface RdsResources {
       restoreTime?: string;
       useLatestRestorableTime?: boolean;
       dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
       tags: Tags;
     },
   ): Promise<DbInstanceInfo>;
-  /** RestoreDBClusterFromSnapshot, then CreateDBInstance in the new cluster (a cluster without instances serves nothing). */
+  /**
+   * RestoreDBClusterFromSnapshot only (a cluster without instances serves nothing: createDbClusterInstance adds its
+   * first one, a separate call so a retry creates only what is missing).
+   */
   restoreDbClusterFromSnapshot(
     region: string,
     input: {
       snapshotId: string;
       engine: string;
       dbClusterIdentifier: string;
-      dbInstanceIdentifier: string;
-      dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
       tags: Tags;
     },
-  ): Promise<{ cluster: DbClusterInfo; instance: DbInstanceInfo }>;
+  ): Promise<DbClusterInfo>;
+  /** CreateDBInstance in an existing cluster, never publicly accessible. */
+  createDbClusterInstance(
+    region: string,
+    input: {
+      dbClusterIdentifier: string;
+      dbInstanceIdentifier: string;
+      dbInstanceClass?: string;
+      engine: string;
+      tags: Tags;
+    },
+  ): Promise<DbInstanceInfo>;
+}
+
+/** A KMS key as Strongbox checks it before a tenant may name it (DR copies, restored volumes). */
+export interface KmsKeyInfo {
+  readonly keyArn: string;
+  readonly enabled: boolean;
+  readonly tags: Tags;
+}
+
+export interface KmsResources {
+  /** DescribeKey + ListResourceTags in the region; an alias name (`alias/…`) resolves to its key. Missing → undefined. */
+  describeKey(region: string, keyId: string): Promise<KmsKeyInfo | undefined>;
 }
 
 export interface CloudResources {
   readonly ec2: Ec2Resources;
   readonly rds: RdsResources;
+  readonly kms: KmsResources;
 }

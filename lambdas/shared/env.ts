@@ -39,6 +39,8 @@ export const runtimeEnvSchema = z.object({
   /** CIDR blocks of private networks sources may live in (e.g. the VPC of tenant databases). */
   STRONGBOX_ALLOWED_SOURCE_CIDRS: csv,
   STRONGBOX_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+  /** The deployment's region (set by Lambda itself): snapshot sources registered without a region live here. */
+  AWS_REGION: z.string().min(1).default('us-east-1'),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;

@@ -1,5 +1,15 @@
-import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeVolumesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSubnetGroupCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+} from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalService } from '../../scripts/local/service';
 import {
@@ -76,6 +86,66 @@ describe('DB restores over the API', () => {
     expect(described.DBInstances?.[0]?.DBInstanceStatus).toBe('available');
   });
 
+  it('restores into the source instance’s subnet group and security groups, never publicly accessible', async () => {
+    // Prepare
+    const ec2 = service.clients.ec2(REGION);
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }))).Vpc?.VpcId as string;
+    const subnets: string[] = [];
+    for (const [cidr, zone] of [
+      ['10.42.1.0/24', 'a'],
+      ['10.42.2.0/24', 'b'],
+    ] as const) {
+      const subnet = await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr, AvailabilityZone: `${REGION}${zone}` }),
+      );
+      subnets.push(subnet.Subnet?.SubnetId as string);
+    }
+    const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'sb-db', Description: 'db', VpcId: vpc }));
+    const subnetGroup = uniqueDbIdentifier('sbnet');
+    const rds = service.clients.rds(REGION);
+    await rds.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: subnetGroup,
+        DBSubnetGroupDescription: 'private',
+        SubnetIds: subnets,
+      }),
+    );
+    const source = uniqueDbIdentifier('sbnetdb');
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: source,
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        AllocatedStorage: 20,
+        MasterUsername: 'strongbox',
+        MasterUserPassword: 'strongbox-test-password',
+        DBSubnetGroupName: subnetGroup,
+        VpcSecurityGroupIds: [group.GroupId as string],
+        // Not public: moto 5.2.1 ignores PubliclyAccessible=false on a restore (it skips falsy overrides) and copies
+        // the source's flag, so only the adapter's request (test/integration/rds-resources.test.ts) can show it.
+        PubliclyAccessible: false,
+        CopyTagsToSnapshot: true,
+        Tags: [{ Key: 'strongbox:tenant', Value: 'acme' }],
+      }),
+    );
+    const backup = await backUp({ type: 'rds-instance', dbInstanceIdentifier: source });
+    const identifier = uniqueDbIdentifier('private');
+
+    // Act
+    const restore = await restored({ backupId: backup.id, target: { dbInstanceIdentifier: identifier } });
+
+    // Assess
+    expect(restore.status, JSON.stringify(restore)).toBe('succeeded');
+    const [described] =
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances ?? [];
+    expect(described?.PubliclyAccessible).toBe(false);
+    const [original] =
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: source }))).DBInstances ?? [];
+    expect(original?.DBSubnetGroup?.DBSubnetGroupName).toBe(subnetGroup); // moto reports it
+    expect(described?.DBSubnetGroup?.DBSubnetGroupName).toBe(subnetGroup);
+    expect(described?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual([group.GroupId]);
+  });
+
   it('derives the identifier from the source and the time, and restores to the latest restorable time', async () => {
     // Prepare
     const db = await createTestDbInstance(service.clients, REGION, { tenant: 'acme' });
@@ -91,7 +161,9 @@ describe('DB restores over the API', () => {
     expect(restore, JSON.stringify(restore)).toMatchObject({
       status: 'succeeded',
       target: {
-        dbInstanceIdentifier: expect.stringMatching(new RegExp(`^${db.dbInstanceIdentifier}-restored-\\d{12}$`)),
+        dbInstanceIdentifier: expect.stringMatching(
+          new RegExp(`^${db.dbInstanceIdentifier}-restored-\\d{12}-[0-9a-z]{6}$`),
+        ),
       },
       endpoint: { address: expect.any(String) },
     });

@@ -60,9 +60,15 @@ describe('snapshot backup state machine', () => {
     }
   });
 
-  it('retries throttling by name with capped, jittered backoff on the create and copy steps only', () => {
+  it('retries throttling by name with capped, jittered backoff on every step that calls EC2/RDS', () => {
     const { States: states } = snapshotMachine();
-    for (const task of [SNAPSHOT_STATES.create, SNAPSHOT_STATES.copy]) {
+    for (const task of [
+      SNAPSHOT_STATES.create,
+      SNAPSHOT_STATES.check,
+      SNAPSHOT_STATES.copy,
+      SNAPSHOT_STATES.checkCopies,
+      SNAPSHOT_STATES.record,
+    ]) {
       expect(states[task]?.Retry, task).toContainEqual({
         ErrorEquals: ['SnapshotThrottledError'],
         IntervalSeconds: 5,

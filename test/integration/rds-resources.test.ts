@@ -265,13 +265,19 @@ describe('AwsCloudResources: RDS on moto', () => {
       targetSnapshotId: 'strongbox-bkp-4-copy',
       tags: { [TAGS.copyOf]: snapshot.id },
     });
-    const restored = await cloud.rds.restoreDbClusterFromSnapshot(REGION, {
+    const restoredCluster = await cloud.rds.restoreDbClusterFromSnapshot(REGION, {
       snapshotId: snapshot.id,
       engine: snapshot.engine ?? '',
       dbClusterIdentifier: target,
-      dbInstanceIdentifier: `${target}-1`,
       tags: { [TAGS.restore]: 'rst_4' },
     });
+    const instance = await cloud.rds.createDbClusterInstance(REGION, {
+      dbClusterIdentifier: target,
+      dbInstanceIdentifier: `${target}-1`,
+      engine: restoredCluster.engine,
+      tags: { [TAGS.restore]: 'rst_4' },
+    });
+    const restored = { cluster: await cloud.rds.describeDbCluster(REGION, target), instance };
 
     // Assess
     expect(snapshot).toMatchObject({
@@ -294,8 +300,10 @@ describe('AwsCloudResources: RDS on moto', () => {
       members: [`${target}-1`],
       tags: { [TAGS.restore]: 'rst_4' },
     });
-    expect(restored.cluster.endpoint?.port).toBe(5432);
+    expect(restoredCluster).toMatchObject({ dbClusterIdentifier: target, tags: { [TAGS.restore]: 'rst_4' } });
+    expect(restored.cluster?.endpoint?.port).toBe(5432);
     expect(restored.instance).toMatchObject({
+      publiclyAccessible: false,
       dbInstanceIdentifier: `${target}-1`,
       dbClusterIdentifier: target,
       instanceClass: 'db.t4g.medium',

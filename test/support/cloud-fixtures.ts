@@ -7,7 +7,7 @@ import {
   RunInstancesCommand,
   type VolumeType,
 } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateDBClusterCommand, CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { type AwsClients, type AwsSettings, createAwsClients } from '../../lambdas/adapters/aws/clients';
 import { TAGS, type Tags } from '../../lambdas/domain/snapshot';
@@ -218,10 +218,26 @@ export async function createTestDbCluster(
   return { ...base, dbInstanceIdentifier };
 }
 
-/** A symmetric KMS key in `region` (the factory's KMS client is bound to the settings' region). */
-export async function createTestKmsKey(region: string, settings: AwsSettings = awsTestSettings()): Promise<string> {
+/**
+ * A symmetric KMS key in `region` (the factory's KMS client is bound to the settings' region), tagged
+ * `strongbox:tenant=<tenant>` when a tenant is given; `alias` (`alias/…`) names it too.
+ */
+export async function createTestKmsKey(
+  region: string,
+  settings: AwsSettings = awsTestSettings(),
+  options: FixtureOptions & { readonly alias?: string } = {},
+): Promise<string> {
   const kms = createAwsClients({ ...settings, region }).kms;
-  const key = await kms.send(new CreateKeyCommand({ Description: `strongbox test key in ${region}` }));
+  const tags = tagsFor(options);
+  const key = await kms.send(
+    new CreateKeyCommand({
+      Description: `strongbox test key in ${region}`,
+      ...(tags.length === 0 ? {} : { Tags: tags.map((tag) => ({ TagKey: tag.Key, TagValue: tag.Value })) }),
+    }),
+  );
+  if (options.alias !== undefined && key.KeyMetadata?.KeyId !== undefined) {
+    await kms.send(new CreateAliasCommand({ AliasName: options.alias, TargetKeyId: key.KeyMetadata.KeyId }));
+  }
   const arn = key.KeyMetadata?.Arn;
   if (arn === undefined) throw new Error('CreateKey returned no key');
   return arn;

@@ -13,6 +13,8 @@ import type {
   DbInstanceInfo,
   Ec2Resources,
   InstanceInfo,
+  KmsKeyInfo,
+  KmsResources,
   RdsResources,
   VolumeInfo,
 } from '../../lambdas/ports/cloud';
@@ -41,14 +43,32 @@ export class FakeCloud implements CloudResources {
   readonly dbClusters = new Map<string, DbClusterInfo>();
   readonly snapshots = new Map<string, StoredSnapshot>();
   readonly quota = new Map<string, SnapshotQuotaUsage>();
+  /** KMS keys by `region/keyId` (an alias is registered as a second entry). */
+  readonly keys = new Map<string, KmsKeyInfo>();
   /** Every mutating call, in order (`snapshotVolume us-east-1 vol-…`). */
   readonly calls: string[] = [];
   readonly ec2: Ec2Resources;
   readonly rds: RdsResources;
+  readonly kms: KmsResources;
 
   constructor() {
     this.ec2 = this.buildEc2();
     this.rds = this.buildRds();
+    this.kms = { describeKey: async (region, keyId) => this.keys.get(`${region}/${keyId}`) };
+  }
+
+  /** A KMS key in `region`; returns its ARN (also accepted as the key id). */
+  addKey(region: string, tags: Tags, options: { enabled?: boolean; alias?: string } = {}): string {
+    const keyId = `key-${hex()}`;
+    const key: KmsKeyInfo = {
+      keyArn: `arn:aws:kms:${region}:123456789012:key/${keyId}`,
+      enabled: options.enabled ?? true,
+      tags,
+    };
+    for (const id of [keyId, key.keyArn, ...(options.alias === undefined ? [] : [options.alias])]) {
+      this.keys.set(`${region}/${id}`, key);
+    }
+    return key.keyArn;
   }
 
   addVolume(region: string, tags: Tags, sizeGiB = 8): VolumeInfo {
@@ -254,7 +274,39 @@ export class FakeCloud implements CloudResources {
       },
       restoreDbInstanceFromSnapshot: unsupported,
       restoreDbInstanceToPointInTime: unsupported,
-      restoreDbClusterFromSnapshot: unsupported,
+      restoreDbClusterFromSnapshot: async (region, input) => {
+        this.calls.push(`restoreDbClusterFromSnapshot ${region} ${input.dbClusterIdentifier}`);
+        if (!rdsSnapshot('rds-cluster-snapshot', region, input.snapshotId)) {
+          throw new NotFoundError('RDS DB cluster snapshot', input.snapshotId);
+        }
+        if (this.dbClusters.has(`${region}/${input.dbClusterIdentifier}`)) {
+          throw new ConflictError(`DB cluster ${input.dbClusterIdentifier} already exists`, 'resource_exists');
+        }
+        const cluster = this.addDbCluster(region, input.dbClusterIdentifier, input.tags);
+        const restored = { ...cluster, engine: input.engine, status: 'creating' };
+        this.dbClusters.set(`${region}/${input.dbClusterIdentifier}`, restored);
+        return restored;
+      },
+      createDbClusterInstance: async (region, input) => {
+        this.calls.push(`createDbClusterInstance ${region} ${input.dbInstanceIdentifier}`);
+        const cluster = this.dbClusters.get(`${region}/${input.dbClusterIdentifier}`);
+        if (!cluster) throw new NotFoundError('RDS DB cluster', input.dbClusterIdentifier);
+        if (this.dbInstances.has(`${region}/${input.dbInstanceIdentifier}`)) {
+          throw new ConflictError(`DB instance ${input.dbInstanceIdentifier} already exists`, 'resource_exists');
+        }
+        const db = {
+          ...this.addDbInstance(region, input.dbInstanceIdentifier, input.tags),
+          engine: input.engine,
+          dbClusterIdentifier: input.dbClusterIdentifier,
+          status: 'creating',
+        };
+        this.dbInstances.set(`${region}/${input.dbInstanceIdentifier}`, db);
+        this.dbClusters.set(`${region}/${input.dbClusterIdentifier}`, {
+          ...cluster,
+          members: [...cluster.members, input.dbInstanceIdentifier],
+        });
+        return db;
+      },
     };
   }
 }
@@ -336,8 +388,10 @@ export function withEmulatorGaps(inner: CloudResources, options: GapOptions) {
     restoreDbInstanceFromSnapshot: (...args) => inner.rds.restoreDbInstanceFromSnapshot(...args),
     restoreDbInstanceToPointInTime: (...args) => inner.rds.restoreDbInstanceToPointInTime(...args),
     restoreDbClusterFromSnapshot: (...args) => inner.rds.restoreDbClusterFromSnapshot(...args),
+    // Throttled like the create calls: a retry must create only what is missing (the cluster exists by then).
+    createDbClusterInstance: (...args) => throttle(() => inner.rds.createDbClusterInstance(...args)),
   };
-  return { cloud: { ec2, rds } satisfies CloudResources, counts };
+  return { cloud: { ec2, rds, kms: inner.kms } satisfies CloudResources, counts };
 }
 
 /** A create-once vault in memory (manifests). */

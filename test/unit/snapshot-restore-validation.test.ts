@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
 import { type RestoreRequest, validateRestore } from '../../lambdas/app/restores/validate-restore';
 import type { SnapshotBackup } from '../../lambdas/domain/backup';
-import { TAGS } from '../../lambdas/domain/snapshot';
+import { defaultRestoredDbIdentifier, isDbIdentifier, TAGS } from '../../lambdas/domain/snapshot';
 import { FakeCloud } from '../support/fake-cloud';
 
 /**
@@ -12,6 +12,7 @@ import { FakeCloud } from '../support/fake-cloud';
 const NOW = new Date('2025-06-01T12:34:56Z');
 const REGION = 'us-east-1';
 const acmeTags = { [TAGS.tenant]: 'acme' };
+const RESTORE_ID = 'rst_01JX00000000000000000ABCDE';
 
 async function setup(kind: 'ebs-volume' | 'ec2-instance' | 'rds-instance' = 'ebs-volume') {
   const cloud = new FakeCloud();
@@ -54,7 +55,8 @@ async function setup(kind: 'ebs-volume' | 'ec2-instance' | 'rds-instance' = 'ebs
     schemas: [],
     requestedBy: 'admin@acme',
   });
-  const attempt = (target: RestoreRequest['target']) => validateRestore(deps, request(target)).catch((e: unknown) => e);
+  const attempt = (target: RestoreRequest['target']) =>
+    validateRestore(deps, request(target), RESTORE_ID).catch((e: unknown) => e);
   return { cloud, source, db, attempt };
 }
 
@@ -141,12 +143,24 @@ describe('volume restore validation', () => {
 });
 
 describe('DB restore validation', () => {
-  it('derives a new identifier from the source and the time', async () => {
+  it('derives a new identifier from the source, the time and the restore id', async () => {
     const { attempt } = await setup('rds-instance');
     expect(await attempt({})).toMatchObject({
       kind: 'db',
-      target: { dbInstanceIdentifier: 'shop-restored-202506011234' },
+      target: { dbInstanceIdentifier: 'shop-restored-202506011234-0abcde' },
     });
+  });
+
+  it('gives two restores of the same source in the same minute different valid identifiers of at most 63 chars', () => {
+    const long = `a${'-b'.repeat(40)}`;
+    const first = defaultRestoredDbIdentifier(long, NOW, 'rst_01JX0000000000000000000001');
+    const second = defaultRestoredDbIdentifier(long, NOW, 'rst_01JX0000000000000000000002');
+    expect(first).not.toBe(second);
+    for (const id of [first, second, defaultRestoredDbIdentifier('shop', NOW, 'rst_01JXABCDEFGHJKMNPQRSTVWXYZ')]) {
+      expect(id.length).toBeLessThanOrEqual(63);
+      expect(isDbIdentifier(id), id).toBe(true);
+    }
+    expect(first).toMatch(/-restored-202506011234-000001$/);
   });
 
   it('refuses an identifier in use with 409 before anything is created', async () => {

@@ -114,6 +114,7 @@ describe('snapshot backups', () => {
   });
 
   it('copies to a DR region as a child backup that follows the parent', async () => {
+    cloud.addKey('eu-west-1', TENANT, { alias: 'alias/dr' });
     const source = await registerVolume({ copyRegions: [{ region: 'eu-west-1', kmsKeyId: 'alias/dr' }] });
     const requested = await requestBackup(deps, { tenantId: 'acme', sourceId: source.id, trigger: 'manual' });
     const { backup } = await runSteps(deps, 'acme', requested.id);

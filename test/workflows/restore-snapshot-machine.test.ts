@@ -1,10 +1,12 @@
 import { DescribeVolumesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_STATES } from '../../infra/constructs/restore';
 import { TAGS } from '../../lambdas/domain/snapshot';
+import { overrideRuntimeForTests, runtime } from '../../lambdas/handlers/wiring';
 import type { LocalService } from '../../scripts/local/service';
 import { createTestInstance, createTestVolume } from '../support/cloud-fixtures';
+import { withEmulatorGaps } from '../support/fake-cloud';
 import { type Api, apiAs, startTestService } from '../support/local-service';
 
 /**
@@ -76,6 +78,13 @@ beforeAll(async () => {
     endpoint: service.awsUrl,
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
+});
+
+let undo: (() => void) | undefined;
+
+afterEach(() => {
+  undo?.();
+  undo = undefined;
 });
 
 afterAll(async () => {
@@ -168,6 +177,38 @@ describe('volume restores', () => {
     const [attached] = await describeVolumes([newId]);
     expect(attached?.Attachments).toEqual([
       expect.objectContaining({ InstanceId: instance.instanceId, Device: '/dev/xvdf' }),
+    ]);
+  });
+
+  it('emulator gap: a pre-restore snapshot in error fails the restore and its backup, claims nothing was saved, detaches nothing', async () => {
+    // Prepare
+    const instance = await createTestInstance(service.clients, REGION, { tenant: 'acme', devices: ['/dev/xvdf'] });
+    const old = instance.volumes[0]?.volumeId as string;
+    const backup = await backUp({ type: 'ebs-volume', volumeId: old });
+    undo = overrideRuntimeForTests({ cloud: withEmulatorGaps(runtime().cloud, { finalState: 'error' }).cloud });
+
+    // Act
+    const requested = await restore({
+      backupId: backup.id,
+      target: { instanceId: instance.instanceId, device: '/dev/xvdf', replace: true },
+    });
+
+    // Assess
+    const done = await acme.get(`/v1/restores/${requested.body.id}`);
+    expect(done.body, JSON.stringify(done.body)).toMatchObject({
+      status: 'failed',
+      detachedVolumes: [],
+      preRestoreBackupId: expect.stringMatching(/^bkp_/),
+    });
+    const message = (done.body.error as { message: string }).message;
+    expect(message).toContain('nothing was replaced');
+    expect(message).not.toContain('saved in backup');
+    expect(message).toContain(`the pre-restore backup ${done.body.preRestoreBackupId} is failed`);
+    const pre = await acme.get(`/v1/backups/${done.body.preRestoreBackupId}`);
+    expect(pre.body).toMatchObject({ status: 'failed', trigger: 'pre-restore', restoreId: requested.body.id });
+    const [kept] = await describeVolumes([old]);
+    expect(kept?.Attachments).toEqual([
+      expect.objectContaining({ InstanceId: instance.instanceId, Device: '/dev/xvdf', State: 'attached' }),
     ]);
   });
 

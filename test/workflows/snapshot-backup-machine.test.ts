@@ -172,7 +172,7 @@ describe('snapshot backup machine', () => {
   });
 
   it('copies to a DR region: a child backup (copyOf) with a snapshot in eu-west-1 under the given key', async () => {
-    const key = await createTestKmsKey('eu-west-1');
+    const key = await createTestKmsKey('eu-west-1', undefined, { tenant: 'acme' });
     const volume = await createTestVolume(service.clients, REGION, { tenant: 'acme' });
     const sourceId = await register({
       type: 'ebs-volume',

@@ -91,6 +91,8 @@ export interface AwsClients {
   /** EC2 and RDS act in the region of the resource (sources anywhere, DR copies elsewhere): one client per region. */
   ec2(region?: string): EC2Client;
   rds(region?: string): RDSClient;
+  /** KMS in a given region (tenants' keys for DR copies and restored volumes live in any region). */
+  kmsIn(region?: string): KMSClient;
 }
 
 /** Clients are created on first use and reused for the life of the container. */
@@ -132,6 +134,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     rds(region = settings.region) {
       return lazy(`rds:${region}`, () => new RDSClient(baseConfig(settings, 'rds', region)));
+    },
+    kmsIn(region = settings.region) {
+      const key = region === settings.region ? 'kms' : `kms:${region}`;
+      return lazy(key, () => new KMSClient(baseConfig(settings, 'kms', region)));
     },
   };
 }

@@ -99,8 +99,16 @@ export function dbInstanceInfo(region: string, i: DBInstance): DbInstanceInfo {
     kmsKeyId: keyIfEncrypted(i.StorageEncrypted, i.KmsKeyId),
     latestRestorableTime: isoDate(i.LatestRestorableTime),
     allocatedStorageGiB: i.AllocatedStorage,
+    publiclyAccessible: i.PubliclyAccessible,
+    dbSubnetGroupName: i.DBSubnetGroup?.DBSubnetGroupName,
+    vpcSecurityGroupIds: securityGroupIds(i.VpcSecurityGroups),
     tags: tagsOf(i.TagList),
   };
+}
+
+function securityGroupIds(groups: readonly { VpcSecurityGroupId?: string }[] | undefined): string[] | undefined {
+  const ids = (groups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : []));
+  return ids.length > 0 ? ids : undefined;
 }
 
 export function dbClusterInfo(region: string, c: DBCluster): DbClusterInfo {
@@ -115,6 +123,8 @@ export function dbClusterInfo(region: string, c: DBCluster): DbClusterInfo {
     members: (c.DBClusterMembers ?? []).flatMap((m) => (m.DBInstanceIdentifier ? [m.DBInstanceIdentifier] : [])),
     storageEncrypted: c.StorageEncrypted ?? false,
     kmsKeyId: keyIfEncrypted(c.StorageEncrypted, c.KmsKeyId),
+    dbSubnetGroupName: c.DBSubnetGroup,
+    vpcSecurityGroupIds: securityGroupIds(c.VpcSecurityGroups),
     tags: tagsOf(c.TagList),
   };
 }

@@ -277,7 +277,7 @@ function volumeInfo(region: string, volume: Volume): VolumeInfo {
     attachments: (volume.Attachments ?? []).map((a) => ({
       instanceId: a.InstanceId ?? '',
       device: a.Device ?? '',
-      state: a.State ?? 'attached',
+      state: a.State ?? 'attaching',
     })),
     tags: tagsOf(volume.Tags),
   };

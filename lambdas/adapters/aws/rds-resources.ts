@@ -201,7 +201,14 @@ export class AwsRdsResources implements RdsResources {
   /** Without a class, RDS uses the class of the instance the snapshot was taken of (moto does the same). */
   async restoreDbInstanceFromSnapshot(
     region: string,
-    input: { snapshotId: string; dbInstanceIdentifier: string; dbInstanceClass?: string; tags: Tags },
+    input: {
+      snapshotId: string;
+      dbInstanceIdentifier: string;
+      dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
+      tags: Tags;
+    },
   ): Promise<DbInstanceInfo> {
     const call = { action: 'RestoreDBInstanceFromDBSnapshot', region, ids: { dbSnapshot: input.snapshotId } };
     const out = await cloudCall(call, () =>
@@ -210,6 +217,7 @@ export class AwsRdsResources implements RdsResources {
           DBSnapshotIdentifier: input.snapshotId,
           DBInstanceIdentifier: input.dbInstanceIdentifier,
           DBInstanceClass: input.dbInstanceClass,
+          ...placement(input),
           Tags: tagList(input.tags),
         }),
       ),
@@ -229,6 +237,8 @@ export class AwsRdsResources implements RdsResources {
       restoreTime?: string;
       useLatestRestorableTime?: boolean;
       dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
       tags: Tags;
     },
   ): Promise<DbInstanceInfo> {
@@ -245,6 +255,7 @@ export class AwsRdsResources implements RdsResources {
           TargetDBInstanceIdentifier: input.dbInstanceIdentifier,
           ...when,
           DBInstanceClass: input.dbInstanceClass,
+          ...placement(input),
           Tags: tagList(input.tags),
         }),
       ),
@@ -253,9 +264,9 @@ export class AwsRdsResources implements RdsResources {
   }
 
   /**
-   * RestoreDBClusterFromSnapshot, then CreateDBInstance in the new cluster (engine as given: the snapshot's). A
-   * retry after only the first step succeeded meets the cluster as ConflictError `resource_exists`: the caller
-   * describes what exists before restoring again.
+   * RestoreDBClusterFromSnapshot (engine as given: the snapshot's), in the given subnet group / security groups. A
+   * retry after it succeeded meets the cluster as ConflictError `resource_exists`: the caller describes what exists
+   * before restoring again. The cluster's first instance is createDbClusterInstance.
    */
   async restoreDbClusterFromSnapshot(
     region: string,
@@ -263,41 +274,52 @@ export class AwsRdsResources implements RdsResources {
       snapshotId: string;
       engine: string;
       dbClusterIdentifier: string;
-      dbInstanceIdentifier: string;
-      dbInstanceClass?: string;
+      dbSubnetGroupName?: string;
+      vpcSecurityGroupIds?: readonly string[];
       tags: Tags;
     },
-  ): Promise<{ cluster: DbClusterInfo; instance: DbInstanceInfo }> {
-    const client = this.rds(region);
-    const restore = { action: 'RestoreDBClusterFromSnapshot', region, ids: { dbClusterSnapshot: input.snapshotId } };
-    const restored = await cloudCall(restore, () =>
-      client.send(
+  ): Promise<DbClusterInfo> {
+    const call = { action: 'RestoreDBClusterFromSnapshot', region, ids: { dbClusterSnapshot: input.snapshotId } };
+    const restored = await cloudCall(call, () =>
+      this.rds(region).send(
         new RestoreDBClusterFromSnapshotCommand({
           DBClusterIdentifier: input.dbClusterIdentifier,
           SnapshotIdentifier: input.snapshotId,
           Engine: input.engine,
+          DBSubnetGroupName: input.dbSubnetGroupName,
+          VpcSecurityGroupIds: input.vpcSecurityGroupIds === undefined ? undefined : [...input.vpcSecurityGroupIds],
           Tags: tagList(input.tags),
         }),
       ),
     );
-    const create = { action: 'CreateDBInstance', region, ids: { dbCluster: input.dbClusterIdentifier } };
-    const created = await cloudCall(create, () =>
-      client.send(
+    return dbClusterInfo(region, required(restored.DBCluster, call.action));
+  }
+
+  /** CreateDBInstance in the cluster (its network is the cluster's), never publicly accessible. */
+  async createDbClusterInstance(
+    region: string,
+    input: {
+      dbClusterIdentifier: string;
+      dbInstanceIdentifier: string;
+      dbInstanceClass?: string;
+      engine: string;
+      tags: Tags;
+    },
+  ): Promise<DbInstanceInfo> {
+    const call = { action: 'CreateDBInstance', region, ids: { dbCluster: input.dbClusterIdentifier } };
+    const created = await cloudCall(call, () =>
+      this.rds(region).send(
         new CreateDBInstanceCommand({
           DBInstanceIdentifier: input.dbInstanceIdentifier,
           DBClusterIdentifier: input.dbClusterIdentifier,
           Engine: input.engine,
           DBInstanceClass: input.dbInstanceClass ?? DEFAULT_CLUSTER_INSTANCE_CLASS,
+          PubliclyAccessible: false,
           Tags: tagList(input.tags),
         }),
       ),
     );
-    const instance = dbInstanceInfo(region, required(created.DBInstance, create.action));
-    // Described again, so the cluster lists its new member.
-    const cluster =
-      (await this.describeDbCluster(region, input.dbClusterIdentifier)) ??
-      dbClusterInfo(region, required(restored.DBCluster, restore.action));
-    return { cluster, instance };
+    return dbInstanceInfo(region, required(created.DBInstance, call.action));
   }
 
   /** Manual DB and DB cluster snapshots of the region (`SnapshotType: manual`, checked again on each record). */
@@ -336,6 +358,15 @@ function pointInTime(restoreTime: string | undefined, useLatest: boolean | undef
     throw new ValidationError(`point-in-time restore: ${message}`, [{ path: 'restoreTime', message }]);
   }
   return { RestoreTime: at };
+}
+
+/** A restored instance is never publicly accessible; it goes where the source was when that is known. */
+function placement(input: { dbSubnetGroupName?: string; vpcSecurityGroupIds?: readonly string[] }) {
+  return {
+    PubliclyAccessible: false,
+    DBSubnetGroupName: input.dbSubnetGroupName,
+    VpcSecurityGroupIds: input.vpcSecurityGroupIds === undefined ? undefined : [...input.vpcSecurityGroupIds],
+  };
 }
 
 function required<T>(value: T | undefined, action: string): T {

@@ -1,6 +1,6 @@
 import { ResourceNotReadyError, RestoreTargetExistsError } from '../../domain/errors';
 import type { DbRestore } from '../../domain/restore';
-import { TAGS } from '../../domain/snapshot';
+import { requireOwnedResource, TAGS } from '../../domain/snapshot';
 import type { DbInstanceInfo } from '../../ports/cloud';
 import {
   loadDbRestore,
@@ -36,6 +36,17 @@ function ours(restore: DbRestore, tags: Readonly<Record<string, string>> | undef
   return tags?.[TAGS.restore] === restore.id;
 }
 
+/** The source's subnet group and security groups, when it (still) exists and reports them. */
+function placementOf(source: Pick<DbInstanceInfo, 'dbSubnetGroupName' | 'vpcSecurityGroupIds'> | undefined): {
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: readonly string[];
+} {
+  return {
+    ...(source?.dbSubnetGroupName === undefined ? {} : { dbSubnetGroupName: source.dbSubnetGroupName }),
+    ...(source?.vpcSecurityGroupIds === undefined ? {} : { vpcSecurityGroupIds: source.vpcSecurityGroupIds }),
+  };
+}
+
 /** "Restore DB instance". */
 export async function restoreDb(deps: Deps, input: RestoreStep): Promise<PollOutcome> {
   const { restore, backup } = await loadDbRestore(deps, input);
@@ -55,25 +66,35 @@ export async function restoreDb(deps: Deps, input: RestoreStep): Promise<PollOut
   const options = target.dbInstanceClass === undefined ? {} : { dbInstanceClass: target.dbInstanceClass };
   if (target.dbClusterIdentifier !== undefined) {
     const cluster = await deps.cloud.rds.describeDbCluster(region, target.dbClusterIdentifier);
-    if (cluster) {
-      if (!ours(restore, cluster.tags)) throw taken('DB cluster', target.dbClusterIdentifier);
-      throw new ResourceNotReadyError(
-        `DB cluster ${target.dbClusterIdentifier} was restored but its instance ${target.dbInstanceIdentifier} was not ` +
-          'created; create it in the cluster (the cluster is kept)',
-      );
-    }
+    if (cluster && !ours(restore, cluster.tags)) throw taken('DB cluster', target.dbClusterIdentifier);
     const engine =
-      snapshot.engine ?? (await deps.cloud.rds.describeDbClusterSnapshot(region, snapshot.id))?.engine ?? undefined;
+      cluster?.engine ||
+      (snapshot.engine ?? (await deps.cloud.rds.describeDbClusterSnapshot(region, snapshot.id))?.engine ?? undefined);
     if (engine === undefined) throw new ResourceNotReadyError(`the engine of ${snapshot.id} is unknown`);
-    await deps.cloud.rds.restoreDbClusterFromSnapshot(region, {
-      snapshotId: snapshot.id,
-      engine,
+    if (!cluster) {
+      // Into the source cluster's subnet group and security groups when it still exists. Otherwise the subnet group
+      // is left unset (RDS then uses the default VPC): the snapshot's VPC alone does not name a subnet group.
+      const source = await deps.cloud.rds.describeDbCluster(region, snapshot.resourceId);
+      await deps.cloud.rds.restoreDbClusterFromSnapshot(region, {
+        snapshotId: snapshot.id,
+        engine,
+        dbClusterIdentifier: target.dbClusterIdentifier,
+        ...placementOf(source),
+        tags,
+      });
+    }
+    // A separate call: a retry after a throttled CreateDBInstance finds the cluster and creates only the instance.
+    await deps.cloud.rds.createDbClusterInstance(region, {
       dbClusterIdentifier: target.dbClusterIdentifier,
       dbInstanceIdentifier: target.dbInstanceIdentifier,
+      engine,
       ...options,
       tags,
     });
   } else if (target.pointInTime !== undefined) {
+    // Checked again right before the change, like the volume branch: the tag may have been removed meanwhile.
+    const source = await deps.cloud.rds.describeDbInstance(region, snapshot.resourceId);
+    requireOwnedResource('rds-instance', snapshot.resourceId, source?.tags, restore.tenantId);
     await deps.cloud.rds.restoreDbInstanceToPointInTime(region, {
       sourceDbInstanceIdentifier: snapshot.resourceId,
       dbInstanceIdentifier: target.dbInstanceIdentifier,
@@ -81,13 +102,17 @@ export async function restoreDb(deps: Deps, input: RestoreStep): Promise<PollOut
         ? { restoreTime: target.pointInTime.restoreTime }
         : { useLatestRestorableTime: true }),
       ...options,
+      ...placementOf(source),
       tags,
     });
   } else {
+    // As for clusters: the source instance's network when it still exists; else the subnet group is left unset.
+    const source = await deps.cloud.rds.describeDbInstance(region, snapshot.resourceId);
     await deps.cloud.rds.restoreDbInstanceFromSnapshot(region, {
       snapshotId: snapshot.id,
       dbInstanceIdentifier: target.dbInstanceIdentifier,
       ...options,
+      ...placementOf(source),
       tags,
     });
   }

@@ -78,7 +78,7 @@ async function checkTarget(deps: PrepareRestoreDeps, restore: Restore): Promise<
     const backup = requireSnapshotBackup(await getBackup(deps.catalog, restore.tenantId, restore.backupId));
     const request = { tenantId: restore.tenantId, backup, target: restore.target };
     if (restore.kind === 'volume') await validateVolumeTarget(deps, request);
-    else await validateDbTarget(deps, request);
+    else await validateDbTarget(deps, { ...request, restoreId: restore.id });
     return;
   }
   const context = await loadRestoreContext(deps, { tenantId: restore.tenantId, restoreId: restore.id });

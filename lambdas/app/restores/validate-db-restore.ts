@@ -26,9 +26,9 @@ function requireSnapshot(backup: SnapshotBackup): SnapshotArtifact {
  */
 export async function validateDbTarget(
   deps: SnapshotRestoreValidationDeps,
-  request: { tenantId: string; backup: SnapshotBackup; target: RestoreTargetInput },
+  request: { tenantId: string; backup: SnapshotBackup; target: RestoreTargetInput; restoreId: string },
 ): Promise<DbRestoreTarget> {
-  const { backup, target, tenantId } = request;
+  const { backup, target, tenantId, restoreId } = request;
   const cluster = backup.sourceType === 'rds-cluster';
   requireOnlyFields(target, cluster ? DB_CLUSTER_FIELDS : DB_INSTANCE_FIELDS, `an ${backup.sourceType} backup`);
   const snapshot = requireSnapshot(backup);
@@ -37,7 +37,8 @@ export async function validateDbTarget(
   const options = target.dbInstanceClass === undefined ? {} : { dbInstanceClass: target.dbInstanceClass };
 
   if (cluster) {
-    const dbClusterIdentifier = target.dbClusterIdentifier ?? defaultRestoredDbIdentifier(snapshot.resourceId, now);
+    const dbClusterIdentifier =
+      target.dbClusterIdentifier ?? defaultRestoredDbIdentifier(snapshot.resourceId, now, restoreId);
     const dbInstanceIdentifier = target.dbInstanceIdentifier ?? clusterInstanceIdentifier(dbClusterIdentifier);
     if (!(await deps.cloud.rds.describeDbClusterSnapshot(region, snapshot.id))) {
       throw new BackupNotRestorableError(`DB cluster snapshot ${snapshot.id} no longer exists in ${region}`);
@@ -51,7 +52,8 @@ export async function validateDbTarget(
     return { dbInstanceIdentifier, dbClusterIdentifier, ...options };
   }
 
-  const dbInstanceIdentifier = target.dbInstanceIdentifier ?? defaultRestoredDbIdentifier(snapshot.resourceId, now);
+  const dbInstanceIdentifier =
+    target.dbInstanceIdentifier ?? defaultRestoredDbIdentifier(snapshot.resourceId, now, restoreId);
   if (target.pointInTime) {
     const source = await deps.cloud.rds.describeDbInstance(region, snapshot.resourceId);
     requireOwnedResource('rds-instance', snapshot.resourceId, source?.tags, tenantId);

@@ -54,7 +54,11 @@ export interface ValidateRestoreDeps {
  * Everything that can be checked before anything is created (R14), for every kind of backup: the backup is
  * restorable and the target fits it. A retried request meets the same answer. Errors name the field.
  */
-export async function validateRestore(deps: ValidateRestoreDeps, request: RestoreRequest): Promise<ValidatedRestore> {
+export async function validateRestore(
+  deps: ValidateRestoreDeps,
+  request: RestoreRequest,
+  restoreId: string,
+): Promise<ValidatedRestore> {
   const backup = await getBackup(deps.catalog, request.tenantId, request.backupId);
   if (!isRestorable(backup)) {
     throw new BackupNotRestorableError(
@@ -71,7 +75,7 @@ export async function validateRestore(deps: ValidateRestoreDeps, request: Restor
     const snapshotRequest = { tenantId: request.tenantId, backup, target: request.target };
     return backup.sourceType === 'ebs-volume' || backup.sourceType === 'ec2-instance'
       ? { kind: 'volume', backup, target: await validateVolumeTarget(deps, snapshotRequest) }
-      : { kind: 'db', backup, target: await validateDbTarget(deps, snapshotRequest) };
+      : { kind: 'db', backup, target: await validateDbTarget(deps, { ...snapshotRequest, restoreId }) };
   }
   requireOnlyFields(request.target, DUMP_TARGET_FIELDS, 'a dump backup');
   const { database } = request.target;
@@ -165,8 +169,8 @@ export async function recordRestore(
   request: RestoreRequest,
   executionArnFor?: (restoreId: string) => string,
 ): Promise<Restore> {
-  const validated = await validateRestore(deps, request);
-  const id = deps.ids.next('restore');
+  const id = deps.ids.next('restore'); // first: a default DB identifier ends with part of it
+  const validated = await validateRestore(deps, request, id);
   const common = {
     tenantId: request.tenantId,
     id,

@@ -14,6 +14,7 @@ import {
   type VolumeType,
 } from '../../domain/snapshot';
 import type { InstanceInfo } from '../../ports/cloud';
+import { requireOwnedKmsKey } from '../snapshots/resource-ownership';
 import { type RestoreTargetInput, requireOnlyFields, type SnapshotRestoreValidationDeps } from './restore-target-input';
 
 const VOLUME_FIELDS = [
@@ -128,6 +129,15 @@ export async function validateVolumeTarget(
     );
   }
   requireDevices(instance, plan, target.replace ?? false, ofVolume);
+  if (target.kmsKeyId !== undefined) {
+    // The new volumes' key must be the tenant's own (tagged, enabled) key in the instance's region.
+    await requireOwnedKmsKey(deps.cloud, {
+      tenantId,
+      region: instance.region,
+      keyId: target.kmsKeyId,
+      path: 'target.kmsKeyId',
+    });
+  }
   return {
     instanceId,
     ...(target.device === undefined ? {} : { device: target.device }),

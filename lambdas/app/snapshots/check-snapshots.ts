@@ -3,6 +3,7 @@ import { SnapshotFailedError } from '../../domain/errors';
 import type { SnapshotArtifact } from '../../domain/snapshot';
 import { overallState, recordSnapshots } from '../../domain/snapshot-manifest';
 import type { CloudResources } from '../../ports/cloud';
+import { missingVolumes, refindMissing } from './create-snapshots';
 import { getSnapshotBackup, requireRunning } from './snapshot-context';
 import type { SnapshotStepDeps } from './start-snapshot-backup';
 
@@ -35,10 +36,15 @@ export async function checkSnapshots(
     ? await Promise.all((parent.copies ?? []).map((id) => getSnapshotBackup(deps.catalog, input.tenantId, id)))
     : [parent];
   const states: ('pending' | 'completed' | 'error')[] = [];
+  const incomplete: string[] = [];
   for (const backup of backups) {
-    const current = await describe(deps.cloud, backup);
+    // An instance backup found again only in part: look for the snapshots of the volumes still missing.
+    const recorded = await refindMissing(deps.cloud, backup);
+    const current = await describe(deps.cloud, { ...backup, snapshots: recorded });
     await deps.catalog.backups.save(recordSnapshots(requireRunning(backup), current), 'running');
-    const state = overallState(current);
+    const missing = missingVolumes(backup, current);
+    if (missing.length > 0) incomplete.push(...missing);
+    const state = missing.length > 0 && overallState(current) === 'completed' ? 'pending' : overallState(current);
     if (state === 'error') {
       const failed = current.filter((snapshot) => snapshot.state === 'error');
       throw new SnapshotFailedError(
@@ -50,6 +56,12 @@ export async function checkSnapshots(
   }
   const attempts = input.attempts + 1;
   const done = states.every((state) => state === 'completed');
+  if (!done && attempts >= input.maxAttempts && incomplete.length > 0) {
+    throw new SnapshotFailedError(
+      `backup ${input.backupId}: no snapshot of volume(s) ${incomplete.join(', ')} became visible within ` +
+        `${input.maxAttempts} checks; the instance's snapshot set is incomplete, so the backup is not counted as succeeded`,
+    );
+  }
   if (!done && attempts >= input.maxAttempts) {
     const minutes = Math.round((input.maxAttempts * input.waitSeconds) / 60);
     throw new SnapshotFailedError(

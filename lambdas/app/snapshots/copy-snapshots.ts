@@ -1,10 +1,12 @@
 import { newSnapshotBackup, type SnapshotBackup, startBackup } from '../../domain/backup';
+import { ConflictError } from '../../domain/errors';
 import { rdsSnapshotIdentifier, type SnapshotArtifact, TAGS } from '../../domain/snapshot';
 import { recordSnapshots } from '../../domain/snapshot-manifest';
 import { type CopyRegion, sourceSettings } from '../../domain/source';
 import type { IdGenerator } from '../../ports/runtime';
 import { tagsFor } from './create-snapshots';
 import { isRdsSourceType, requireRdsQuota } from './rds-quota';
+import { requireOwnedKmsKey } from './resource-ownership';
 import { loadSnapshotContext, requireRunning } from './snapshot-context';
 import type { SnapshotStepDeps } from './start-snapshot-backup';
 
@@ -13,7 +15,7 @@ export interface CopySnapshotsDeps extends SnapshotStepDeps {
 }
 
 /**
- * "Copy snapshots": one child backup per DR region of the source (`copyOf` = this backup, same source and trigger,
+ * "Copy snapshots": one child backup per DR region frozen on the backup at Start (`copyOf` = this backup, same source and trigger,
  * its region the destination), each holding copies of every snapshot, encrypted with the region's key. Idempotent:
  * the child ids are recorded on the parent before anything is created, and a copy tagged with the child's backup id
  * and `strongbox:copy-of=<snapshot>` is found again instead of copied twice. For RDS the destination's manual
@@ -25,18 +27,37 @@ export async function copySnapshots(
 ): Promise<{ done: boolean; attempts: number; copies: readonly string[] }> {
   const { backup: loaded, source } = await loadSnapshotContext(deps.catalog, input.tenantId, input.backupId);
   let parent = requireRunning(loaded);
-  const regions = sourceSettings(source).copyRegions;
-  if (parent.copies === undefined || parent.copies.length !== regions.length) {
-    const copies = regions.map(() => deps.ids.next('backup'));
-    const updated: SnapshotBackup = { ...parent, copies };
+  // The regions frozen at Start (older backups: the source's settings); a settings change mid-run changes nothing.
+  const regions = parent.copyRegions ?? sourceSettings(source).copyRegions;
+  if (parent.copies === undefined) {
+    const updated: SnapshotBackup = {
+      ...parent,
+      copyRegions: regions,
+      copies: regions.map(() => deps.ids.next('backup')),
+    };
     await deps.catalog.backups.save(updated, 'running');
     parent = updated;
   }
   const childIds = parent.copies ?? [];
+  if (childIds.length !== regions.length) {
+    throw new ConflictError(
+      `backup ${parent.id} records ${childIds.length} DR copies for ${regions.length} copy regions; refusing to copy again`,
+      'invalid_state',
+    );
+  }
   for (const [index, region] of regions.entries()) {
     const childId = childIds[index] as string;
     const child = await ensureChild(deps, parent, childId, region.region);
     if (child.status !== 'running') continue;
+    if (region.kmsKeyId !== undefined) {
+      // Re-checked before every copy: the key may have been retagged or disabled since the source was registered.
+      await requireOwnedKmsKey(deps.cloud, {
+        tenantId: parent.tenantId,
+        region: region.region,
+        keyId: region.kmsKeyId,
+        path: `settings.copyRegions.${index}.kmsKeyId`,
+      });
+    }
     if (isRdsSourceType(source.type) && (child.snapshots ?? []).length === 0) {
       await requireRdsQuota(deps.cloud, region.region, 1, `the DR copy to ${region.region}`);
     }
@@ -76,6 +97,12 @@ async function ensureChild(
     );
     await deps.catalog.backups.save(created, 'absent');
     child = created;
+  }
+  if (child.region !== region || child.copyOf !== parent.id) {
+    throw new ConflictError(
+      `DR copy ${childId} of backup ${parent.id} is in ${child.region}, not ${region}; refusing to copy into it`,
+      'invalid_state',
+    );
   }
   if (child.status === 'pending') {
     const started = startBackup(child, deps.clock.now());

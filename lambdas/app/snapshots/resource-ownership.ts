@@ -1,3 +1,4 @@
+import { ValidationError } from '../../domain/errors';
 import { requireOwnedResource } from '../../domain/snapshot';
 import type { SnapshotSourceType } from '../../domain/source';
 import type { CloudResources } from '../../ports/cloud';
@@ -27,4 +28,24 @@ async function tagsOf(cloud: CloudResources, type: SnapshotSourceType, region: s
     case 'rds-cluster':
       return (await cloud.rds.describeDbCluster(region, id))?.tags;
   }
+}
+
+/**
+ * Checks a KMS key a tenant names (a DR copy region's key, a restored volume's key): it must exist in the region, be
+ * enabled and carry `strongbox:tenant=<tenant>`. Missing or another tenant's → NotFoundError (404); untagged →
+ * ForbiddenError (403); disabled → ValidationError (400, at `path`). Returns the key's ARN.
+ */
+export async function requireOwnedKmsKey(
+  cloud: CloudResources,
+  input: { tenantId: string; region: string; keyId: string; path: string },
+): Promise<string> {
+  const key = await cloud.kms.describeKey(input.region, input.keyId);
+  requireOwnedResource('kms-key', input.keyId, key?.tags, input.tenantId);
+  const found = key as NonNullable<typeof key>;
+  if (!found.enabled) {
+    throw new ValidationError(`KMS key ${input.keyId} in ${input.region} is not enabled`, [
+      { path: input.path, message: 'must be an enabled key' },
+    ]);
+  }
+  return found.keyArn;
 }

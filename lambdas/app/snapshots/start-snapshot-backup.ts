@@ -39,13 +39,15 @@ export async function startSnapshotBackup(
   });
   const quota = isRdsSourceType(source.type) ? await requireRdsQuota(deps.cloud, source.region, 1) : undefined;
   // A retried step finds the backup running and goes on; a failed or succeeded one is refused (ConflictError).
+  // The copy regions are frozen on the backup here: the copy step reads them from the backup, never the source.
+  const copyRegions = backup.copyRegions ?? sourceSettings(source).copyRegions;
   if (backup.status !== 'running') {
-    await deps.catalog.backups.save(startBackup(backup, deps.clock.now()), 'pending');
+    await deps.catalog.backups.save({ ...startBackup(backup, deps.clock.now()), copyRegions }, 'pending');
   }
   return {
     sourceType: source.type,
     region: source.region,
-    copyRegions: sourceSettings(source).copyRegions.length,
+    copyRegions: copyRegions.length,
     ...(quota === undefined ? {} : { quota }),
   };
 }

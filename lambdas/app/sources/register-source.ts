@@ -13,7 +13,7 @@ import type { CloudResources } from '../../ports/cloud';
 import type { HostGuard } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { SecretStore } from '../../ports/secrets';
-import { requireOwnedCloudResource } from '../snapshots/resource-ownership';
+import { requireOwnedCloudResource, requireOwnedKmsKey } from '../snapshots/resource-ownership';
 
 export interface RegisterSourceDeps {
   readonly catalog: Pick<Catalog, 'sources'>;
@@ -117,6 +117,16 @@ async function registerSnapshotSource(
 ): Promise<SourceView> {
   const settings = settingsOf(input, input.region);
   await requireOwnedCloudResource(deps.cloud, input);
+  // A DR copy's key must be the tenant's own (tagged, enabled) key in the copy region, never any key in the account.
+  for (const [index, copy] of (settings?.copyRegions ?? []).entries()) {
+    if (copy.kmsKeyId === undefined) continue;
+    await requireOwnedKmsKey(deps.cloud, {
+      tenantId: input.tenantId,
+      region: copy.region,
+      keyId: copy.kmsKeyId,
+      path: `settings.copyRegions.${index}.kmsKeyId`,
+    });
+  }
   const source: Source = {
     tenantId: input.tenantId,
     id: deps.ids.next('source'),

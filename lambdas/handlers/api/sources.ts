@@ -11,13 +11,13 @@ import { parseInput, parseJsonBody } from '../../shared/validation';
 import { runtime } from '../wiring';
 
 /** Snapshot sources name their resource by its own field (volumeId…) and default to the deployment's region. */
-function registration(tenantId: string, input: CreateSourceInput): RegisterSourceInput {
+function registration(tenantId: string, input: CreateSourceInput, defaultRegion: string): RegisterSourceInput {
   const snapshot = (type: SnapshotSourceType, resourceId: string, region: string | undefined) => ({
     tenantId,
     name: input.name,
     type,
     resourceId,
-    region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: region ?? defaultRegion,
     ...(input.settings === undefined ? {} : { settings: input.settings }),
   });
   switch (input.type) {
@@ -43,7 +43,7 @@ export const handler = apiHandler(async (event) => {
       requireRole(principal, 'admin');
       const body = parseJsonBody(event.body, event.isBase64Encoded);
       const input = parseInput(createSourceSchemaFor(body), body, 'body');
-      const source = await registerSource(deps, registration(tenantId, input));
+      const source = await registerSource(deps, registration(tenantId, input, deps.env.AWS_REGION));
       return json(201, source, { location: `/v1/sources/${source.id}` });
     }
     case 'GET /v1/sources': {
