@@ -47,6 +47,16 @@ describe('snapshot sources and backups over the API', () => {
     });
     const globex = apiAs(service, 'globex');
     expect((await globex.get(`/v1/backups/${requested.body.id}`)).status).toBe(404);
+
+    // Snapshots stay with EBS: no download link and no re-read, each a clear 409 rather than a job that fails later.
+    const download = await acme.get(`/v1/backups/${requested.body.id}/download`);
+    const verify = await acme.post(`/v1/backups/${requested.body.id}/verify`, {});
+    for (const refused of [download, verify]) {
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({
+        error: { code: 'not_a_dump', message: expect.stringContaining('snapshot') },
+      });
+    }
   });
 
   it("refuses another tenant's volume (404), an untagged one (403) and a missing one (404)", async () => {

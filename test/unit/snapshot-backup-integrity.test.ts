@@ -62,7 +62,7 @@ function eventuallyConsistent(inner: CloudResources, hidden: () => string | unde
 const poll = (ids: { tenantId: string; backupId: string }, attempts: number, maxAttempts = 5) =>
   checkSnapshots(deps, { ...ids, attempts, maxAttempts, waitSeconds: 30 });
 
-describe('instance backups need a snapshot of every attached volume (#9)', () => {
+describe(`instance backups need a snapshot of every attached volume (#9) (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('a retried create that finds part of the set keeps re-finding until every volume is there (emulator gap: eventual consistency, faked)', async () => {
     // Prepare: the create call takes effect but its answer is lost; the retry sees only one of the two snapshots
     const instance = cloud.addInstance('us-east-1', ACME, ['/dev/xvda', '/dev/xvdf']);
@@ -118,7 +118,7 @@ describe('instance backups need a snapshot of every attached volume (#9)', () =>
   });
 });
 
-describe('DR copies use the regions frozen at Start (#10)', () => {
+describe(`DR copies use the regions frozen at Start (#10) (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('a settings change mid-run neither duplicates nor moves the copies', async () => {
     // Prepare
     const volume = cloud.addVolume('us-east-1', ACME);
@@ -152,7 +152,7 @@ describe('DR copies use the regions frozen at Start (#10)', () => {
   });
 });
 
-describe("tenants' KMS keys for DR copies (#3)", () => {
+describe(`tenants' KMS keys for DR copies (#3) (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('registration accepts only an own, enabled key; the copy step re-checks it before copying', async () => {
     // Prepare
     const volume = cloud.addVolume('us-east-1', ACME);

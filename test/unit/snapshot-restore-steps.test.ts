@@ -50,7 +50,7 @@ async function setup(
 const dbRestore = (target: DbRestoreTarget) => (common: Parameters<Parameters<typeof setup>[3]>[0]) =>
   newRestore({ ...common, kind: 'db', target }, NOW);
 
-describe('DB restore step', () => {
+describe(`DB restore step (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('emulator gap: a throttled CreateDBInstance after the cluster was restored is retried by creating only the instance', async () => {
     // Prepare
     const fake = new FakeCloud();
@@ -120,7 +120,7 @@ describe('DB restore step', () => {
   });
 });
 
-describe('completing a volume restore', () => {
+describe(`completing a volume restore (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   async function volumeSetup(attachment: 'none' | 'attaching' | 'attached', recorded = true) {
     const fake = new FakeCloud();
     const source = fake.addVolume(REGION, acmeTags);

@@ -60,7 +60,7 @@ async function setup(kind: 'ebs-volume' | 'ec2-instance' | 'rds-instance' = 'ebs
   return { cloud, source, db, attempt };
 }
 
-describe('volume restore validation', () => {
+describe(`volume restore validation (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('accepts a free device on an owned instance and fills in the defaults', async () => {
     const { source, attempt } = await setup();
     expect(await attempt({ instanceId: source.instanceId, device: '/dev/xvdg' })).toMatchObject({
@@ -142,7 +142,7 @@ describe('volume restore validation', () => {
   });
 });
 
-describe('DB restore validation', () => {
+describe(`DB restore validation (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('derives a new identifier from the source, the time and the restore id', async () => {
     const { attempt } = await setup('rds-instance');
     expect(await attempt({})).toMatchObject({

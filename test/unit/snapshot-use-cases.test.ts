@@ -32,7 +32,7 @@ async function registerVolume(settings?: { copyRegions: { region: string; kmsKey
   });
 }
 
-describe('registering snapshot sources', () => {
+describe(`registering snapshot sources (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('accepts a volume tagged for the tenant and shows it by its own field, without a secret', async () => {
     const volume = cloud.addVolume('eu-central-1', TENANT);
     const view = await registerSource(deps, {
@@ -68,7 +68,7 @@ describe('registering snapshot sources', () => {
   });
 });
 
-describe('snapshot backups', () => {
+describe(`snapshot backups (use cases on an in-memory fake of the cloud port; the AWS calls themselves run on moto in test/integration and test/workflows)`, () => {
   it('backs up a volume: one tagged snapshot, a manifest, succeeded', async () => {
     const source = await registerVolume();
     const requested = await requestBackup(deps, { tenantId: 'acme', sourceId: source.id, trigger: 'manual' });
