@@ -1,5 +1,6 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { JitterType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { acknowledgeWildcardResources } from './nag';
 
@@ -10,6 +11,19 @@ import { acknowledgeWildcardResources } from './nag';
  * `strongbox:managed-by=strongbox`. Describe/List calls have no resource-level permissions in EC2 and are
  * account-wide in RDS; they read metadata only.
  */
+/**
+ * How every EC2/RDS-calling state retries throttling (RequestLimitExceeded, per-volume snapshot concurrency, RDS
+ * Throttling → SnapshotThrottledError): by name, with backoff and full jitter, never by creating twice.
+ */
+export const THROTTLE_RETRY = {
+  errors: ['SnapshotThrottledError'],
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+} as const;
+
 const TENANT_TAG = 'strongbox:tenant';
 const MANAGED_BY_TAG = 'strongbox:managed-by';
 

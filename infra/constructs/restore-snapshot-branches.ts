@@ -4,7 +4,6 @@ import {
   Condition,
   Errors,
   type IChainable,
-  JitterType,
   JsonPath,
   TaskInput,
   Timeout,
@@ -13,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { THROTTLE_RETRY } from './cloud-access';
 import type { StrongboxFunction } from './function';
 
 /** State names of the restore machine's volume and DB branches (part of RESTORE_STATES, a contract). */
@@ -51,16 +51,6 @@ export const RESTORE_POLLING = {
   attach: { maxAttempts: 60, waitSeconds: 10 }, // 10 min
   db: { maxAttempts: 240, waitSeconds: 30 }, // ≈ 2 h
 } as const;
-
-/** Throttling (RequestLimitExceeded, per-volume snapshot concurrency, RDS Throttling) is retried by name, with backoff. */
-const THROTTLE_RETRY = {
-  errors: ['SnapshotThrottledError'],
-  interval: Duration.seconds(5),
-  backoffRate: 2,
-  maxAttempts: 6,
-  maxDelay: Duration.seconds(60),
-  jitterStrategy: JitterType.FULL,
-};
 
 /**
  * The volume branch (Replace volumes? → pre-restore snapshots → detach → create → attach) and the DB branch

@@ -6,7 +6,6 @@ import {
   DefinitionBody,
   Errors,
   Fail,
-  JitterType,
   JsonPath,
   LogLevel,
   StateMachine,
@@ -19,7 +18,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENTRIES } from '../contract';
-import { grantSnapshotCreate } from './cloud-access';
+import { grantSnapshotCreate, THROTTLE_RETRY } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
@@ -53,16 +52,6 @@ export const SNAPSHOT_POLLING = {
   maxAttempts: 240,
   copyWaitSeconds: 60,
   copyMaxAttempts: 240,
-} as const;
-
-/** Throttling (RequestLimitExceeded, per-volume concurrency, RDS Throttling) is retried by name, with backoff. */
-export const THROTTLE_RETRY = {
-  errors: ['SnapshotThrottledError'],
-  interval: Duration.seconds(5),
-  backoffRate: 2,
-  maxAttempts: 6,
-  maxDelay: Duration.seconds(60),
-  jitterStrategy: JitterType.FULL,
 } as const;
 
 /**
