@@ -1,0 +1,3 @@
+export * from './calendar';
+export * from './planner';
+export * from './policy';
