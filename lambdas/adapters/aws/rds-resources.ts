@@ -2,7 +2,6 @@ import {
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   type DBClusterSnapshot,
   type DBSnapshot,
@@ -15,9 +14,6 @@ import {
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBSnapshots,
   type RDSClient,
-  RestoreDBClusterFromSnapshotCommand,
-  RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { SnapshotArtifact, SnapshotQuotaUsage, Tags } from '../../domain/snapshot';
@@ -33,11 +29,10 @@ import {
   tagList,
   tagsOf,
 } from './cloud-shapes';
+import { AwsRdsRestores, required } from './rds-restores';
 
 /** DescribeDBSnapshots / DescribeDBClusterSnapshots accept 20–100 records per page. */
 const RDS_PAGE = 100;
-/** The class of the instance created in a restored cluster when none is asked for. */
-const DEFAULT_CLUSTER_INSTANCE_CLASS = 'db.t4g.medium';
 
 export interface RdsResourcesOptions {
   /** Manual snapshots allowed per region, used when RDS cannot report its quota (see manualSnapshotUsage). */
@@ -45,11 +40,13 @@ export interface RdsResourcesOptions {
 }
 
 /** RDS instances and clusters through the SDK, one client per region. */
-export class AwsRdsResources implements RdsResources {
+export class AwsRdsResources extends AwsRdsRestores implements RdsResources {
   constructor(
-    private readonly rds: (region: string) => RDSClient,
+    rds: (region: string) => RDSClient,
     private readonly options: RdsResourcesOptions,
-  ) {}
+  ) {
+    super(rds);
+  }
 
   async describeDbInstance(region: string, id: string): Promise<DbInstanceInfo | undefined> {
     const out = await describeCall({ action: 'DescribeDBInstances', region }, ['dbInstance'], () =>
@@ -198,130 +195,6 @@ export class AwsRdsResources implements RdsResources {
     return dbSnapshotArtifact(region, required(out.DBSnapshot, call.action));
   }
 
-  /** Without a class, RDS uses the class of the instance the snapshot was taken of (moto does the same). */
-  async restoreDbInstanceFromSnapshot(
-    region: string,
-    input: {
-      snapshotId: string;
-      dbInstanceIdentifier: string;
-      dbInstanceClass?: string;
-      dbSubnetGroupName?: string;
-      vpcSecurityGroupIds?: readonly string[];
-      tags: Tags;
-    },
-  ): Promise<DbInstanceInfo> {
-    const call = { action: 'RestoreDBInstanceFromDBSnapshot', region, ids: { dbSnapshot: input.snapshotId } };
-    const out = await cloudCall(call, () =>
-      this.rds(region).send(
-        new RestoreDBInstanceFromDBSnapshotCommand({
-          DBSnapshotIdentifier: input.snapshotId,
-          DBInstanceIdentifier: input.dbInstanceIdentifier,
-          DBInstanceClass: input.dbInstanceClass,
-          ...placement(input),
-          Tags: tagList(input.tags),
-        }),
-      ),
-    );
-    return dbInstanceInfo(region, required(out.DBInstance, call.action));
-  }
-
-  /**
-   * Either a restore time or the latest restorable time (the default). Without a class, RDS uses the source
-   * instance's. moto 5.2.1 ignores RestoreTime (DESIGN.md §8): it copies the source as it is now.
-   */
-  async restoreDbInstanceToPointInTime(
-    region: string,
-    input: {
-      sourceDbInstanceIdentifier: string;
-      dbInstanceIdentifier: string;
-      restoreTime?: string;
-      useLatestRestorableTime?: boolean;
-      dbInstanceClass?: string;
-      dbSubnetGroupName?: string;
-      vpcSecurityGroupIds?: readonly string[];
-      tags: Tags;
-    },
-  ): Promise<DbInstanceInfo> {
-    const when = pointInTime(input.restoreTime, input.useLatestRestorableTime);
-    const call = {
-      action: 'RestoreDBInstanceToPointInTime',
-      region,
-      ids: { dbInstance: input.sourceDbInstanceIdentifier },
-    };
-    const out = await cloudCall(call, () =>
-      this.rds(region).send(
-        new RestoreDBInstanceToPointInTimeCommand({
-          SourceDBInstanceIdentifier: input.sourceDbInstanceIdentifier,
-          TargetDBInstanceIdentifier: input.dbInstanceIdentifier,
-          ...when,
-          DBInstanceClass: input.dbInstanceClass,
-          ...placement(input),
-          Tags: tagList(input.tags),
-        }),
-      ),
-    );
-    return dbInstanceInfo(region, required(out.DBInstance, call.action));
-  }
-
-  /**
-   * RestoreDBClusterFromSnapshot (engine as given: the snapshot's), in the given subnet group / security groups. A
-   * retry after it succeeded meets the cluster as ConflictError `resource_exists`: the caller describes what exists
-   * before restoring again. The cluster's first instance is createDbClusterInstance.
-   */
-  async restoreDbClusterFromSnapshot(
-    region: string,
-    input: {
-      snapshotId: string;
-      engine: string;
-      dbClusterIdentifier: string;
-      dbSubnetGroupName?: string;
-      vpcSecurityGroupIds?: readonly string[];
-      tags: Tags;
-    },
-  ): Promise<DbClusterInfo> {
-    const call = { action: 'RestoreDBClusterFromSnapshot', region, ids: { dbClusterSnapshot: input.snapshotId } };
-    const restored = await cloudCall(call, () =>
-      this.rds(region).send(
-        new RestoreDBClusterFromSnapshotCommand({
-          DBClusterIdentifier: input.dbClusterIdentifier,
-          SnapshotIdentifier: input.snapshotId,
-          Engine: input.engine,
-          DBSubnetGroupName: input.dbSubnetGroupName,
-          VpcSecurityGroupIds: input.vpcSecurityGroupIds === undefined ? undefined : [...input.vpcSecurityGroupIds],
-          Tags: tagList(input.tags),
-        }),
-      ),
-    );
-    return dbClusterInfo(region, required(restored.DBCluster, call.action));
-  }
-
-  /** CreateDBInstance in the cluster (its network is the cluster's), never publicly accessible. */
-  async createDbClusterInstance(
-    region: string,
-    input: {
-      dbClusterIdentifier: string;
-      dbInstanceIdentifier: string;
-      dbInstanceClass?: string;
-      engine: string;
-      tags: Tags;
-    },
-  ): Promise<DbInstanceInfo> {
-    const call = { action: 'CreateDBInstance', region, ids: { dbCluster: input.dbClusterIdentifier } };
-    const created = await cloudCall(call, () =>
-      this.rds(region).send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: input.dbInstanceIdentifier,
-          DBClusterIdentifier: input.dbClusterIdentifier,
-          Engine: input.engine,
-          DBInstanceClass: input.dbInstanceClass ?? DEFAULT_CLUSTER_INSTANCE_CLASS,
-          PubliclyAccessible: false,
-          Tags: tagList(input.tags),
-        }),
-      ),
-    );
-    return dbInstanceInfo(region, required(created.DBInstance, call.action));
-  }
-
   /** Manual DB and DB cluster snapshots of the region (`SnapshotType: manual`, checked again on each record). */
   private async manualSnapshots(region: string): Promise<{ db: DBSnapshot[]; cluster: DBClusterSnapshot[] }> {
     const client = this.rds(region);
@@ -348,28 +221,4 @@ export class AwsRdsResources implements RdsResources {
     );
     return out.TagList ?? [];
   }
-}
-
-function pointInTime(restoreTime: string | undefined, useLatest: boolean | undefined) {
-  if (restoreTime === undefined) return { UseLatestRestorableTime: true };
-  const at = new Date(restoreTime);
-  if (useLatest === true || Number.isNaN(at.getTime())) {
-    const message = useLatest ? 'give a restore time or the latest restorable time, not both' : 'is not a date';
-    throw new ValidationError(`point-in-time restore: ${message}`, [{ path: 'restoreTime', message }]);
-  }
-  return { RestoreTime: at };
-}
-
-/** A restored instance is never publicly accessible; it goes where the source was when that is known. */
-function placement(input: { dbSubnetGroupName?: string; vpcSecurityGroupIds?: readonly string[] }) {
-  return {
-    PubliclyAccessible: false,
-    DBSubnetGroupName: input.dbSubnetGroupName,
-    VpcSecurityGroupIds: input.vpcSecurityGroupIds === undefined ? undefined : [...input.vpcSecurityGroupIds],
-  };
-}
-
-function required<T>(value: T | undefined, action: string): T {
-  if (value === undefined) throw new Error(`${action} returned no resource description`);
-  return value;
 }
