@@ -22,4 +22,6 @@ export const METRIC = {
   restoreSucceeded: 'RestoreSucceeded',
   restoreFailed: 'RestoreFailed',
   verifyFailed: 'VerifyFailed',
+  /** Percent of the region's manual RDS snapshot quota in use (alarm at 80 %). */
+  rdsSnapshotQuotaUsed: 'RdsManualSnapshotQuotaUsedPercent',
 } as const;

@@ -50,9 +50,3 @@ export interface PollResult {
   readonly done: boolean;
   readonly attempts: number;
 }
-
-/**
- * Metric name of the RDS manual snapshot quota in use, in percent. Must equal RDS_SNAPSHOT_QUOTA_METRIC.metricName
- * in infra/contract.ts (the alarm watches it; test/infra asserts they agree).
- */
-export const RDS_QUOTA_METRIC_NAME = 'RdsManualSnapshotQuotaUsedPercent';

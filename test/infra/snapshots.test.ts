@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SNAPSHOT_POLLING, SNAPSHOT_STATES } from '../../infra/constructs/snapshots';
 import { ENTRIES, entryPath, RDS_SNAPSHOT_QUOTA_METRIC } from '../../infra/contract';
 import { QUOTA_ALARM_RATIO } from '../../lambdas/domain/snapshot';
-import { RDS_QUOTA_METRIC_NAME } from '../../lambdas/shared/snapshot-events';
+import { METRIC } from '../../lambdas/shared/powertools';
 import { type AslDefinition, functionsByEntry, resourcesOfType, stateMachineDefinition, synth } from './support';
 
 type Json = Parameters<LocalStateMachine['run']>[0];
@@ -145,7 +145,7 @@ describe('snapshot backup state machine', () => {
 
   it('alarms on the RDS quota metric the handler emits, at 80 %, and on failed executions', () => {
     const { service } = synth();
-    expect(RDS_QUOTA_METRIC_NAME).toBe(RDS_SNAPSHOT_QUOTA_METRIC.metricName);
+    expect(METRIC.rdsSnapshotQuotaUsed).toBe(RDS_SNAPSHOT_QUOTA_METRIC.metricName);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: RDS_SNAPSHOT_QUOTA_METRIC.namespace,
       MetricName: RDS_SNAPSHOT_QUOTA_METRIC.metricName,

@@ -16,6 +16,7 @@ import type { CloudResources } from '../../ports/cloud';
 import type { DatabaseEngines } from '../../ports/databases';
 import type { Clock } from '../../ports/runtime';
 import { getBackup, requireSnapshotBackup } from '../backups/backup-queries';
+import { type CaughtError, caughtMessage } from '../caught-error';
 import type { RestoreCheck } from './check-restore';
 import { getRestore, loadRestoreContext, type RestoreContextDeps, requireDumpRestore } from './restore-context';
 import { deviceSlot, planVolumes } from './validate-snapshot-restore';
@@ -72,21 +73,10 @@ async function requireAllAttached(
   }
 }
 
-/** The error a Step Functions Catch hands over: `Error` is the error name, `Cause` usually Lambda's JSON. */
-export interface CaughtError {
-  readonly Error?: string;
-  readonly Cause?: string;
-}
+export type { CaughtError } from '../caught-error';
 
 function messageOf(caught: CaughtError | undefined): string {
-  const cause = caught?.Cause ?? '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // Not Lambda's JSON: States.* errors carry plain text.
-  }
-  return cause || caught?.Error || 'the restore failed';
+  return caughtMessage(caught) || caught?.Error || 'the restore failed';
 }
 
 export interface FailRestoreDeps extends RestoreContextDeps {

@@ -1,5 +1,6 @@
 import type { SnapshotBackup } from '../../domain/backup';
 import { ConflictError, ResourceNotReadyError } from '../../domain/errors';
+import { countPoll, type PollBound, type PollOutcome } from '../../domain/polling';
 import type { DbRestore, Restore, VolumeRestore } from '../../domain/restore';
 import { MANAGED_BY, requireOwnedResource, TAGS, type Tags } from '../../domain/snapshot';
 import type { Catalog } from '../../ports/catalog';
@@ -24,28 +25,20 @@ export interface RestoreStep {
 }
 
 /** A bounded poll: the machine passes how many checks were done and the bound; the step says whether it is done. */
-export interface RestorePoll extends RestoreStep {
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly waitSeconds: number;
-}
+export interface RestorePoll extends RestoreStep, PollBound {}
 
-export interface PollOutcome {
-  readonly done: boolean;
-  readonly attempts: number;
-}
+export type { PollOutcome } from '../../domain/polling';
 
 /** The first poll of a loop, returned by the step that starts something. */
 export const STARTED: PollOutcome = { done: false, attempts: 0 };
 
 /** Counts a check; past the bound, a resource that is still not ready fails the restore with a clear message. */
 export function nextPoll(input: RestorePoll, done: boolean, what: string): PollOutcome {
-  const attempts = input.attempts + 1;
-  if (!done && attempts >= input.maxAttempts) {
-    const minutes = Math.round((input.maxAttempts * input.waitSeconds) / 60);
+  const { outcome, exhausted, minutes } = countPoll(input, done);
+  if (exhausted) {
     throw new ResourceNotReadyError(`${what} not ready after ${input.maxAttempts} checks (about ${minutes} minutes)`);
   }
-  return { done, attempts };
+  return outcome;
 }
 
 function requireRunning<T extends Restore>(restore: T): T {

@@ -1,5 +1,6 @@
 import type { SnapshotBackup } from '../../domain/backup';
 import { SnapshotFailedError } from '../../domain/errors';
+import { countPoll, type PollBound, type PollOutcome } from '../../domain/polling';
 import type { SnapshotArtifact } from '../../domain/snapshot';
 import { overallState, recordSnapshots } from '../../domain/snapshot-manifest';
 import type { CloudResources } from '../../ports/cloud';
@@ -7,19 +8,12 @@ import { missingVolumes, refindMissing } from './create-snapshots';
 import { getSnapshotBackup, requireRunning } from './snapshot-context';
 import type { SnapshotStepDeps } from './start-snapshot-backup';
 
-export interface PollInput {
+export interface PollInput extends PollBound {
   readonly tenantId: string;
   readonly backupId: string;
-  /** Polls done before this one. */
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly waitSeconds: number;
 }
 
-export interface PollOutcome {
-  readonly done: boolean;
-  readonly attempts: number;
-}
+export type { PollOutcome } from '../../domain/polling';
 
 /**
  * "Check snapshots" / "Check copies": describes the snapshots and records their state. Done only when every one has
@@ -54,23 +48,22 @@ export async function checkSnapshots(
     }
     states.push(state);
   }
-  const attempts = input.attempts + 1;
   const done = states.every((state) => state === 'completed');
-  if (!done && attempts >= input.maxAttempts && incomplete.length > 0) {
+  const { outcome, exhausted, minutes } = countPoll(input, done);
+  if (exhausted && incomplete.length > 0) {
     throw new SnapshotFailedError(
       `backup ${input.backupId}: no snapshot of volume(s) ${incomplete.join(', ')} became visible within ` +
         `${input.maxAttempts} checks; the instance's snapshot set is incomplete, so the backup is not counted as succeeded`,
     );
   }
-  if (!done && attempts >= input.maxAttempts) {
-    const minutes = Math.round((input.maxAttempts * input.waitSeconds) / 60);
+  if (exhausted) {
     throw new SnapshotFailedError(
       `${input.copies ? 'DR copies' : 'snapshots'} of backup ${input.backupId} did not complete within ` +
         `${input.maxAttempts} checks (about ${minutes} minutes); they may still complete, but the backup is not ` +
         'counted as succeeded',
     );
   }
-  return { done, attempts };
+  return outcome;
 }
 
 /** The latest state of a backup's recorded snapshots; facts recorded at creation (devices) are kept. */

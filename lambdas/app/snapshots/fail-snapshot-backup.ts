@@ -2,28 +2,18 @@ import { type BackupError, failBackup, type SnapshotBackup } from '../../domain/
 import { errorCodeForName } from '../../domain/errors';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
+import { type CaughtError, caughtMessage } from '../caught-error';
 
 export interface FailSnapshotBackupDeps {
   readonly catalog: Pick<Catalog, 'backups'>;
   readonly clock: Clock;
 }
 
-/** The error a Step Functions Catch hands over: `Error` is the error name, `Cause` usually Lambda's JSON. */
-export interface CaughtError {
-  readonly Error?: string | undefined;
-  readonly Cause?: string | undefined;
-}
+export type { CaughtError } from '../caught-error';
 
 export function describeCaught(caught: CaughtError | undefined): BackupError {
   const name = caught?.Error ?? 'Error';
-  const cause = caught?.Cause ?? '';
-  let message = cause;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // not Lambda's JSON: keep the text
-  }
+  let message = caughtMessage(caught);
   if (name === 'States.Timeout') message = `a step of the snapshot backup timed out${message ? `: ${message}` : ''}`;
   return {
     code: errorCodeForName(name),

@@ -8,7 +8,7 @@ import { recordSnapshotBackup } from '../../app/snapshots/record-snapshot-backup
 import { startSnapshotBackup } from '../../app/snapshots/start-snapshot-backup';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
-import { RDS_QUOTA_METRIC_NAME, snapshotStepSchema } from '../../shared/snapshot-events';
+import { snapshotStepSchema } from '../../shared/snapshot-events';
 import { parseInput } from '../../shared/validation';
 import { runtime } from '../wiring';
 
@@ -23,7 +23,7 @@ export const handler = taskHandler(async (event: unknown) => {
     case 'start': {
       const started = await startSnapshotBackup(deps, step);
       if (started.quota) {
-        metrics.addMetric(RDS_QUOTA_METRIC_NAME, MetricUnit.Percent, quotaPercent(started.quota));
+        metrics.addMetric(METRIC.rdsSnapshotQuotaUsed, MetricUnit.Percent, quotaPercent(started.quota));
       }
       return { sourceType: started.sourceType, region: started.region, copyRegions: started.copyRegions };
     }
