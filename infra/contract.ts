@@ -33,6 +33,10 @@ export const ENTRIES = {
   restoreSnapshot: 'workflows/restore-snapshot.ts',
   /** The restore machine's approval gate: stores the task token and marks the restore pending_approval. */
   restoreApproval: 'workflows/restore-approval.ts',
+  /** `/v1/retention/…` (preview, simulate, runs, brake acknowledgement) and `/v1/backups/{id}/hold`. */
+  retention: 'api/retention.ts',
+  /** The prune machine's step: plan a tenant, delete/archive within a time budget, return the cursor. */
+  prune: 'workflows/prune.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
@@ -68,6 +72,11 @@ export const ENV = {
   restoreStateMachineArn: 'STRONGBOX_RESTORE_STATE_MACHINE_ARN',
   snapshotStateMachineArn: 'STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN',
   rdsManualSnapshotQuota: 'STRONGBOX_RDS_MANUAL_SNAPSHOT_QUOTA',
+  pruneStepSeconds: 'STRONGBOX_PRUNE_STEP_SECONDS',
+  pruneEc2DeleteRate: 'STRONGBOX_PRUNE_EC2_DELETE_RATE',
+  pruneEc2DeleteBurst: 'STRONGBOX_PRUNE_EC2_DELETE_BURST',
+  pruneMaxDeleteShare: 'STRONGBOX_PRUNE_MAX_DELETE_SHARE',
+  pruneMaxDeleteCount: 'STRONGBOX_PRUNE_MAX_DELETE_COUNT',
   allowedSourceCidrs: 'STRONGBOX_ALLOWED_SOURCE_CIDRS',
   downloadUrlTtlSeconds: 'STRONGBOX_DOWNLOAD_URL_TTL_SECONDS',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
@@ -96,5 +105,12 @@ export const RDS_SNAPSHOT_QUOTA_METRIC = {
 export const BACKUP_FAILED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'BackupFailed',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
+/** The prune step emits this (count of sources whose brake tripped in the step); the retention alarm watches it. */
+export const RETENTION_BRAKE_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'RetentionBrakeTripped',
   dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
 } as const;

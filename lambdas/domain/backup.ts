@@ -2,7 +2,11 @@ import { ConflictError } from './errors';
 import type { SnapshotArtifact } from './snapshot';
 import type { CopyRegion, DatabaseEngine, SnapshotSourceType } from './source';
 
-export const BACKUP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'deleted'] as const;
+/**
+ * `deleting`: retention has started removing the backup's artifacts (a rerun finishes it); `deleted`: they are gone and
+ * the record is a tombstone that expires (TOMBSTONE_TTL_DAYS).
+ */
+export const BACKUP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'deleting', 'deleted'] as const;
 export type BackupStatus = (typeof BACKUP_STATUSES)[number];
 export const BACKUP_TRIGGERS = ['manual', 'scheduled', 'pre-restore', 'drill'] as const;
 export type BackupTrigger = (typeof BACKUP_TRIGGERS)[number];
@@ -28,6 +32,42 @@ export interface Verification {
   readonly detail: string;
 }
 
+/** A legal hold: retention never deletes the backup while it is placed (S3 Object Lock legal hold / snapshot tag). */
+export interface LegalHold {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** The audit trail of holds on one backup (issue 6's audit log will carry these too). */
+export interface HoldEvent {
+  readonly action: 'placed' | 'released';
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** Why retention deleted a backup, or why it had to leave one it meant to delete. */
+export interface RetentionNote {
+  readonly runId: string;
+  readonly at: string;
+  readonly reasons: readonly string[];
+  /** For a skip: `locked`, `legal_hold`, `in_use`, `stale_state`, `error`. */
+  readonly code?: string;
+}
+
+/** Failed backups' catalog records expire this long after they finished (DynamoDB TTL on `expiresAt`). */
+export const FAILED_RECORD_TTL_DAYS = 30;
+/** Deleted backups' tombstones expire this long after the deletion. */
+export const TOMBSTONE_TTL_DAYS = 400;
+
+const DAY_SECONDS = 86_400;
+
+/** `expiresAt` as DynamoDB TTL wants it: epoch seconds. */
+export function expiryAfterDays(from: Date, days: number): number {
+  return Math.floor(from.getTime() / 1000) + days * DAY_SECONDS;
+}
+
 interface BackupBase {
   readonly tenantId: string;
   readonly id: string;
@@ -42,6 +82,17 @@ interface BackupBase {
   readonly error?: BackupError;
   /** For pre-restore backups: the restore that asked for it. */
   readonly restoreId?: string;
+  readonly legalHold?: LegalHold;
+  readonly holdHistory?: readonly HoldEvent[];
+  /** Epoch seconds: the catalog drops the record then (failed records, tombstones). */
+  readonly expiresAt?: number;
+  /** Retention found an Object Lock retention on the vault objects until then (ISO-8601). */
+  readonly lockedUntil?: string;
+  /** Set by retention when it deleted the backup (status deleting/deleted). */
+  readonly deletion?: RetentionNote;
+  /** Set by retention when it meant to delete the backup and could not (the next run tries again). */
+  readonly retentionSkip?: RetentionNote;
+  readonly deletedAt?: string;
 }
 
 /** A logical dump (pg_dump / mysqldump) stored in the vault. */
@@ -165,7 +216,13 @@ export function succeedBackup(backup: DumpBackup, dump: CompletedDump, now: Date
 export function failBackup<T extends Backup>(backup: T, error: BackupError, now: Date): T {
   requireStatus(backup, ['pending', 'running'], 'mark it failed');
   const { object: _object, manifest: _manifest, ...rest } = backup as T & { object?: StoredObject };
-  return { ...rest, status: 'failed', error, finishedAt: now.toISOString() } as T;
+  return {
+    ...rest,
+    status: 'failed',
+    error,
+    finishedAt: now.toISOString(),
+    expiresAt: expiryAfterDays(now, FAILED_RECORD_TTL_DAYS),
+  } as T;
 }
 
 /** Everything that must be true of a snapshot backup before it may be called succeeded. */
@@ -207,4 +264,53 @@ export function isRestorable(backup: Backup): boolean {
   if (backup.status !== 'succeeded') return false;
   if (backup.kind === 'snapshot') return (backup.snapshots ?? []).length > 0;
   return backup.object !== undefined && backup.sha256 !== undefined;
+}
+
+/** Places a legal hold (again placing one is a no-op that keeps the first). Only finished backups can be held. */
+export function placeLegalHold<T extends Backup>(backup: T, hold: LegalHold): T {
+  requireStatus(backup, ['succeeded'], 'place a legal hold on it');
+  if (backup.legalHold !== undefined) return backup;
+  const event: HoldEvent = { action: 'placed', by: hold.by, at: hold.at, ...(hold.reason ? { reason: hold.reason } : {}) };
+  return { ...backup, legalHold: hold, holdHistory: [...(backup.holdHistory ?? []), event] };
+}
+
+/** Releases a legal hold (no hold: no-op). */
+export function releaseLegalHold<T extends Backup>(backup: T, by: string, now: Date): T {
+  if (backup.legalHold === undefined) return backup;
+  const { legalHold: _hold, ...rest } = backup;
+  const event: HoldEvent = { action: 'released', by, at: now.toISOString() };
+  return { ...rest, holdHistory: [...(backup.holdHistory ?? []), event] } as unknown as T;
+}
+
+/** Retention starts deleting: only a succeeded backup without a hold; the note says which run and why. */
+export function startDeletion<T extends Backup>(backup: T, note: RetentionNote): T {
+  requireStatus(backup, ['succeeded', 'deleting'], 'delete it');
+  if (backup.legalHold !== undefined) {
+    throw new ConflictError(`backup ${backup.id} is under legal hold`, 'legal_hold');
+  }
+  const { retentionSkip: _skip, ...rest } = backup;
+  return { ...rest, status: 'deleting', deletion: note } as T;
+}
+
+/** Every artifact is gone: the record becomes a tombstone that expires after TOMBSTONE_TTL_DAYS. */
+export function finishDeletion<T extends Backup>(backup: T, now: Date): T {
+  requireStatus(backup, ['deleting'], 'finish deleting it');
+  return {
+    ...backup,
+    status: 'deleted',
+    deletedAt: now.toISOString(),
+    expiresAt: expiryAfterDays(now, TOMBSTONE_TTL_DAYS),
+  };
+}
+
+/** Retention could not delete the backup: it stays succeeded, with the reason (a `deleting` one goes back too). */
+export function skipDeletion<T extends Backup>(backup: T, note: RetentionNote, lockedUntil?: string): T {
+  requireStatus(backup, ['succeeded', 'deleting'], 'record a skipped deletion');
+  const { deletion: _deletion, ...rest } = backup;
+  return {
+    ...rest,
+    status: 'succeeded',
+    retentionSkip: note,
+    ...(lockedUntil === undefined ? {} : { lockedUntil }),
+  } as T;
 }

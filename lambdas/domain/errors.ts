@@ -192,6 +192,21 @@ export class RestoreRejectedError extends StrongboxError {
   readonly code = 'restore_rejected';
 }
 
+/**
+ * Retention could not delete (or archive) a backup's artifact and must leave it: an S3 Object Lock retention or legal
+ * hold, an EBS snapshot lock, a snapshot in use by an AMI. `reason` says which; the backup stays `succeeded`.
+ */
+export class DeletionBlockedError extends StrongboxError {
+  override readonly name = 'DeletionBlockedError';
+  readonly kind = 'conflict';
+  readonly code = 'deletion_blocked';
+  readonly reason: 'locked' | 'legal_hold' | 'in_use';
+  constructor(message: string, reason: 'locked' | 'legal_hold' | 'in_use', options: StrongboxErrorOptions = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 export function isStrongboxError(error: unknown): error is StrongboxError {
   return error instanceof StrongboxError;
 }
@@ -229,6 +244,7 @@ const CODES_BY_NAME: Readonly<Record<string, string>> = {
   SnapshotFailedError: 'snapshot_failed',
   ResourceNotReadyError: 'resource_not_ready',
   RestoreRejectedError: 'restore_rejected',
+  DeletionBlockedError: 'deletion_blocked',
   'States.Timeout': 'timeout',
 };
 

@@ -2,7 +2,7 @@
  * Identifiers. Resource ids are `<prefix>_<ULID>`: sortable by creation time, so "newest first" is a key order.
  * Generating them needs a clock and randomness, which the domain does not have: see ports/runtime.ts.
  */
-export const ID_PREFIXES = { source: 'src', backup: 'bkp', restore: 'rst' } as const;
+export const ID_PREFIXES = { source: 'src', backup: 'bkp', restore: 'rst', pruneRun: 'prn' } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
@@ -10,6 +10,7 @@ const ID_PATTERNS: Record<IdKind, RegExp> = {
   source: new RegExp(`^src_${ULID}$`),
   backup: new RegExp(`^bkp_${ULID}$`),
   restore: new RegExp(`^rst_${ULID}$`),
+  pruneRun: new RegExp(`^prn_${ULID}$`),
 };
 
 export function isId(kind: IdKind, value: string): boolean {

@@ -34,6 +34,8 @@ export interface SnapshotArtifact {
   /** RDS: port and availability zone the snapshot records. */
   readonly port?: number;
   readonly availabilityZone?: string;
+  /** EBS: `archive` once ModifySnapshotTier moved it (restores then need a RestoreSnapshotTier first). */
+  readonly storageTier?: 'standard' | 'archive';
 }
 
 /** Tag keys Strongbox puts on what it creates, and the ownership tag tenants put on their resources. */
@@ -48,6 +50,8 @@ export const TAGS = {
   copyOf: 'strongbox:copy-of',
   /** On volumes a restore created: the device they are for. */
   device: 'strongbox:device',
+  /** On snapshots of a backup under legal hold (value `true`): retention never deletes them. */
+  legalHold: 'strongbox:legal-hold',
 } as const;
 
 export const MANAGED_BY = 'strongbox';

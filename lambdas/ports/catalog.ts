@@ -1,5 +1,6 @@
 import type { Backup, BackupStatus } from '../domain/backup';
 import type { Restore, RestoreStatus } from '../domain/restore';
+import type { PruneRun } from '../domain/retention/prune-run';
 import type { Source } from '../domain/source';
 
 export interface PageRequest {
@@ -22,7 +23,28 @@ export interface SourceRepository {
   create(source: Source): Promise<void>;
   get(tenantId: string, id: string): Promise<Source | undefined>;
   list(tenantId: string, page: PageRequest): Promise<Page<Source>>;
+  /** Replaces an existing source (settings, brake acknowledgement); a missing one → NotFoundError. */
+  update(source: Source): Promise<void>;
   delete(tenantId: string, id: string): Promise<void>;
+}
+
+/**
+ * Which tenants exist (for account-wide jobs such as the daily prune): an index of tenant ids only, the one catalog
+ * listing whose key does not start with a tenant (docs/architecture.md). A tenant is registered with its first source.
+ */
+export interface TenantRegistry {
+  /** Idempotent. */
+  register(tenantId: string, at: string): Promise<void>;
+  /** Tenant ids in ascending order; `cursor` is opaque. */
+  list(page: PageRequest): Promise<Page<string>>;
+}
+
+export interface PruneRunRepository {
+  /** Unconditional put: one step of one execution writes a run at a time. */
+  save(run: PruneRun): Promise<void>;
+  get(tenantId: string, id: string): Promise<PruneRun | undefined>;
+  /** Newest first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<PruneRun>>;
 }
 
 export interface BackupQuery extends PageRequest {
@@ -47,4 +69,6 @@ export interface Catalog {
   readonly sources: SourceRepository;
   readonly backups: BackupRepository;
   readonly restores: RestoreRepository;
+  readonly tenants: TenantRegistry;
+  readonly pruneRuns: PruneRunRepository;
 }

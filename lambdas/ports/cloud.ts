@@ -88,6 +88,18 @@ export interface Ec2Resources {
   createVolume(region: string, input: NewVolume): Promise<VolumeInfo>;
   attachVolume(region: string, input: { volumeId: string; instanceId: string; device: string }): Promise<void>;
   detachVolume(region: string, input: { volumeId: string; instanceId: string }): Promise<void>;
+  /**
+   * DeleteSnapshot. An unknown snapshot → 'gone' (a rerun after a partial prune). In use by an AMI → DeletionBlockedError
+   * ('in_use'); under an EBS snapshot lock → DeletionBlockedError ('locked'); RequestLimitExceeded →
+   * SnapshotThrottledError (the pacer retries it).
+   */
+  deleteSnapshot(region: string, snapshotId: string): Promise<'deleted' | 'gone'>;
+  /** CreateTags on snapshots (legal hold). */
+  tagSnapshots(region: string, snapshotIds: readonly string[], tags: Tags): Promise<void>;
+  /** DeleteTags on snapshots. */
+  untagSnapshots(region: string, snapshotIds: readonly string[], keys: readonly string[]): Promise<void>;
+  /** ModifySnapshotTier → archive (90-day minimum; restoring needs RestoreSnapshotTier, 24–72 h). */
+  archiveSnapshot(region: string, snapshotId: string): Promise<void>;
 }
 
 export interface DbInstanceInfo {
@@ -206,6 +218,19 @@ export interface RdsResources {
       tags: Tags;
     },
   ): Promise<DbInstanceInfo>;
+  /**
+   * DeleteDBSnapshot or DeleteDBClusterSnapshot (by `snapshot.type`). Unknown → 'gone'; throttling →
+   * SnapshotThrottledError.
+   */
+  deleteDbSnapshot(region: string, snapshot: Pick<SnapshotArtifact, 'type' | 'id'>): Promise<'deleted' | 'gone'>;
+  /** AddTagsToResource on a DB (cluster) snapshot (looked up by id when the artifact has no ARN). */
+  tagDbSnapshot(region: string, snapshot: Pick<SnapshotArtifact, 'type' | 'id' | 'arn'>, tags: Tags): Promise<void>;
+  /** RemoveTagsFromResource on a DB (cluster) snapshot. */
+  untagDbSnapshot(
+    region: string,
+    snapshot: Pick<SnapshotArtifact, 'type' | 'id' | 'arn'>,
+    keys: readonly string[],
+  ): Promise<void>;
 }
 
 /** A KMS key as Strongbox checks it before a tenant may name it (DR copies, restored volumes). */

@@ -8,3 +8,8 @@ export interface Clock {
 export interface IdGenerator {
   next(kind: IdKind): string;
 }
+
+/** Waiting, for code that paces itself (the retention deleter); tests and benchmarks pass their own. */
+export interface Sleeper {
+  sleep(ms: number): Promise<void>;
+}

@@ -21,6 +21,15 @@ export interface VaultReadable {
   readonly bytes: number;
 }
 
+/** S3 Object Lock state of a key, over all its versions. */
+export interface VaultProtection {
+  /** Some version carries a legal hold. */
+  readonly legalHold: boolean;
+  /** The latest Object Lock retain-until date over the versions (ISO-8601), if any version has one. */
+  readonly retainUntil?: string;
+  readonly mode?: 'GOVERNANCE' | 'COMPLIANCE';
+}
+
 /** The encrypted, versioned object store that holds dumps and manifests (S3 in AWS and on the emulator). */
 export interface Vault {
   upload(key: string, body: Readable, options: { partSize: number; contentType: string }): VaultUpload;
@@ -29,8 +38,16 @@ export interface Vault {
   getText(key: string, versionId?: string): Promise<string>;
   open(key: string, versionId?: string): Promise<VaultReadable>;
   head(key: string): Promise<VaultObjectInfo | undefined>;
-  /** Deletes every version of the key (used to clean up what a failed backup left). */
+  /**
+   * Deletes every version of the key (a failed backup's leftovers; retention). A version S3 refuses to delete because
+   * of Object Lock → DeletionBlockedError ('locked' or 'legal_hold'); the other versions may then be gone already,
+   * so callers check protection() first.
+   */
   removeAllVersions(key: string): Promise<void>;
+  /** Object Lock state over every version of the key; undefined when the key has no version. */
+  protection(key: string): Promise<VaultProtection | undefined>;
+  /** PutObjectLegalHold ON/OFF on every version of the key (the vault bucket always has Object Lock enabled). */
+  setLegalHold(key: string, on: boolean): Promise<void>;
   presignDownload(
     key: string,
     options: { expiresInSeconds: number; fileName: string; versionId?: string },

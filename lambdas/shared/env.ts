@@ -39,6 +39,16 @@ export const runtimeEnvSchema = z.object({
   /** CIDR blocks of private networks sources may live in (e.g. the VPC of tenant databases). */
   STRONGBOX_ALLOWED_SOURCE_CIDRS: csv,
   STRONGBOX_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+  /** Retention: seconds of work per prune step (the step function's timeout is 15 min). */
+  STRONGBOX_PRUNE_STEP_SECONDS: z.coerce.number().int().min(1).max(840).default(600),
+  /** Retention: EC2 DeleteSnapshot calls per second (the account's bucket refills at 5/s, shared with CreateSnapshot). */
+  STRONGBOX_PRUNE_EC2_DELETE_RATE: z.coerce.number().positive().max(100).default(5),
+  /** Retention: EC2 DeleteSnapshot burst (the account's bucket holds 100). */
+  STRONGBOX_PRUNE_EC2_DELETE_BURST: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Retention brake: a source's run stops when it would delete more than this share of its backups. */
+  STRONGBOX_PRUNE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+  /** Retention brake: …or more than this many of them (unset: no count limit). */
+  STRONGBOX_PRUNE_MAX_DELETE_COUNT: z.coerce.number().int().min(0).optional(),
   /** The deployment's region (set by Lambda itself): snapshot sources registered without a region live here. */
   AWS_REGION: z.string().min(1).default('us-east-1'),
 });

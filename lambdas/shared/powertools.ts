@@ -24,4 +24,8 @@ export const METRIC = {
   verifyFailed: 'VerifyFailed',
   /** Percent of the region's manual RDS snapshot quota in use (alarm at 80 %). */
   rdsSnapshotQuotaUsed: 'RdsManualSnapshotQuotaUsedPercent',
+  /** Sources whose retention brake tripped in a prune step (alarm at ≥ 1). */
+  retentionBrakeTripped: 'RetentionBrakeTripped',
+  retentionDeleted: 'RetentionBackupsDeleted',
+  retentionSkipped: 'RetentionDeletionsSkipped',
 } as const;

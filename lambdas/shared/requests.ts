@@ -3,7 +3,12 @@ import { ForbiddenError, NotFoundError } from '../domain/errors';
 import { type IdKind, isId } from '../domain/ids';
 import type { Principal, Role } from './auth';
 
-const RESOURCE_NAMES: Record<IdKind, string> = { source: 'source', backup: 'backup', restore: 'restore' };
+const RESOURCE_NAMES: Record<IdKind, string> = {
+  source: 'source',
+  backup: 'backup',
+  restore: 'restore',
+  pruneRun: 'prune run',
+};
 
 /** An id from the path. A malformed id names nothing, so it is a 404 like an unknown one. */
 export function pathId(event: Pick<APIGatewayProxyEvent, 'pathParameters'>, kind: IdKind): string {
