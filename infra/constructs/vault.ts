@@ -13,7 +13,10 @@ export interface VaultProps {
   readonly encryptionKey: IKey;
   /** Versions that stopped being current are deleted after this long. */
   readonly noncurrentVersionExpiration: Duration;
-  /** Default WORM retention of every new object version. @default - no Object Lock */
+  /**
+   * Default WORM retention of every new object version. Object Lock itself is always enabled on the vault (legal
+   * holds need it); this only adds a default retention. @default - no default retention
+   */
   readonly objectLock?: VaultObjectLock;
   /** How long server access logs are kept. @default Duration.days(365) */
   readonly accessLogRetention?: Duration;
@@ -21,8 +24,9 @@ export interface VaultProps {
 
 /**
  * The backup vault: tenants/{tenantId}/sources/{sourceId}/{backupId}/… (docs/architecture.md). Versioned,
- * SSE-KMS, TLS only, never public, incomplete multipart uploads aborted after a day, optional Object Lock,
- * server access logs to a separate bucket, both retained when the stack goes.
+ * SSE-KMS, TLS only, never public, incomplete multipart uploads aborted after a day, Object Lock always enabled (legal
+ * holds) with an optional default retention, server access logs to a separate bucket (which has no Object Lock: S3
+ * refuses a locked bucket as a log destination), both retained when the stack goes.
  */
 export class Vault extends Construct {
   readonly bucket: Bucket;
@@ -63,10 +67,11 @@ export class Vault extends Construct {
           expiredObjectDeleteMarker: true,
         },
       ],
+      // Object Lock is always on, so legal holds work in every stage; a default retention only when configured.
+      objectLockEnabled: true,
       ...(lock === undefined
         ? {}
         : {
-            objectLockEnabled: true,
             objectLockDefaultRetention:
               lock.mode === 'COMPLIANCE'
                 ? ObjectLockRetention.compliance(Duration.days(lock.days))

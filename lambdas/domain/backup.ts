@@ -135,6 +135,8 @@ export interface SnapshotBackup extends BackupBase {
   readonly expectedVolumes?: readonly string[];
   /** Sum of the snapshotted volumes' / storage sizes. */
   readonly sizeGiB?: number;
+  /** When retention moved its EBS snapshots to the archive tier. */
+  readonly archivedAt?: string;
 }
 
 export type Backup = DumpBackup | SnapshotBackup;
@@ -270,7 +272,12 @@ export function isRestorable(backup: Backup): boolean {
 export function placeLegalHold<T extends Backup>(backup: T, hold: LegalHold): T {
   requireStatus(backup, ['succeeded'], 'place a legal hold on it');
   if (backup.legalHold !== undefined) return backup;
-  const event: HoldEvent = { action: 'placed', by: hold.by, at: hold.at, ...(hold.reason ? { reason: hold.reason } : {}) };
+  const event: HoldEvent = {
+    action: 'placed',
+    by: hold.by,
+    at: hold.at,
+    ...(hold.reason ? { reason: hold.reason } : {}),
+  };
   return { ...backup, legalHold: hold, holdHistory: [...(backup.holdHistory ?? []), event] };
 }
 
@@ -313,4 +320,17 @@ export function skipDeletion<T extends Backup>(backup: T, note: RetentionNote, l
     retentionSkip: note,
     ...(lockedUntil === undefined ? {} : { lockedUntil }),
   } as T;
+}
+
+/** Retention moved these snapshots of a succeeded snapshot backup to the archive tier. */
+export function recordArchived(backup: SnapshotBackup, snapshotIds: readonly string[], now: Date): SnapshotBackup {
+  requireStatus(backup, ['succeeded'], 'archive it');
+  const moved = new Set(snapshotIds);
+  return {
+    ...backup,
+    snapshots: (backup.snapshots ?? []).map((snapshot) =>
+      moved.has(snapshot.id) ? { ...snapshot, storageTier: 'archive' as const } : snapshot,
+    ),
+    archivedAt: now.toISOString(),
+  };
 }

@@ -1,3 +1,5 @@
+import type { RetentionPolicy } from './retention/policy';
+
 /**
  * A source is what a tenant backs up: a database (logical dumps) or a cloud resource (native snapshots).
  */
@@ -28,6 +30,15 @@ export interface SourceSettings {
   readonly copyRegions: readonly CopyRegion[];
   /** Restores of this source's backups wait for an admin's approval (replacing restores always do). */
   readonly restoreApproval: boolean;
+  /** Tiered retention (docs/retention.md). Absent: every backup is kept (restic's empty policy). */
+  readonly retention?: RetentionPolicy;
+}
+
+/** An admin accepted that the next prune runs delete up to `deletions` backups of the source despite the brake. */
+export interface BrakeAcknowledgement {
+  readonly deletions: number;
+  readonly by: string;
+  readonly at: string;
 }
 
 export const DEFAULT_SOURCE_SETTINGS: SourceSettings = { copyRegions: [], restoreApproval: false };
@@ -39,6 +50,7 @@ interface SourceBase {
   readonly createdAt: string;
   /** Absent on records written before settings existed: read through sourceSettings(). */
   readonly settings?: SourceSettings;
+  readonly retentionBrake?: BrakeAcknowledgement;
 }
 
 export interface DatabaseSource extends SourceBase {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BACKUP_TRIGGERS } from '../domain/backup';
+import { isId } from '../domain/ids';
 import { isValidTimeZone } from '../domain/retention/calendar';
 import { MAX_KEEP_COUNT, parseDuration, type RetentionPolicy } from '../domain/retention/policy';
 import { parseInput } from './validation';
@@ -59,6 +61,7 @@ export const retentionPolicySchema = z.strictObject({
   keepWithin: durationSchema.optional(),
   timeZone: timeZoneSchema.default('UTC'),
   manual: manualRuleSchema.optional(),
+  archive: z.boolean().optional(),
 });
 
 export type RetentionPolicyInput = z.input<typeof retentionPolicySchema>;
@@ -67,3 +70,46 @@ export type RetentionPolicyInput = z.input<typeof retentionPolicySchema>;
 export function parseRetentionPolicy(value: unknown): RetentionPolicy {
   return parseInput(retentionPolicySchema, value, 'retention policy');
 }
+
+const sourceId = z.string().refine((value) => isId('source', value), 'must be a source id (src_…)');
+const instant = z.iso.datetime({ offset: true });
+
+/** GET /v1/retention/preview?sourceId= */
+export const previewQuerySchema = z.strictObject({ sourceId });
+
+/** POST /v1/retention/preview: the what-if of a policy change. */
+export const previewChangeSchema = z.strictObject({ sourceId, policy: retentionPolicySchema });
+
+/** Largest history POST /v1/retention/simulate plans. */
+export const MAX_SIMULATED_BACKUPS = 10_000;
+
+const simulatedBackup = z.strictObject({
+  id: z.string().min(1).max(100),
+  createdAt: instant,
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'deleted']).optional(),
+  trigger: z.enum(BACKUP_TRIGGERS).optional(),
+  sourceId: z.string().min(1).max(100).optional(),
+  legalHold: z.boolean().optional(),
+});
+
+/** POST /v1/retention/simulate: any policy over any history; `now` defaults to the server's clock. */
+export const simulateSchema = z.strictObject({
+  policy: retentionPolicySchema,
+  backups: z.array(simulatedBackup).max(MAX_SIMULATED_BACKUPS),
+  now: instant.optional(),
+  brake: z
+    .strictObject({
+      maxDeleteShare: z.number().min(0).max(1).optional(),
+      maxDeleteCount: z.number().int().min(0).optional(),
+    })
+    .optional(),
+});
+
+/** POST /v1/backups/{id}/hold */
+export const holdSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+
+/** POST /v1/retention/acknowledge */
+export const acknowledgeSchema = z.strictObject({
+  sourceId,
+  deletions: z.number().int().min(1).max(1_000_000),
+});

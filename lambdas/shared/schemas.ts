@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ID_PREFIXES, type IdKind, isId, isTenantId } from '../domain/ids';
 import { DEVICE_PATTERN, isDbIdentifier, VOLUME_TYPES } from '../domain/snapshot';
 import { DATABASE_ENGINES, DATABASE_NAME_PATTERN } from '../domain/source';
+import { retentionPolicySchema } from './retention-schemas';
 
 /**
  * Request schemas of the tenant API. Objects are strict: an unknown field (`tenantId`, `status`, `bucket`…) is a 400
@@ -39,17 +40,38 @@ const copyRegionSchema = z.strictObject({
     .optional(),
 });
 
-/** Per-source settings: DR copy regions (distinct, at most 5) and whether restores need an approval. */
+const copyRegionsSchema = z
+  .array(copyRegionSchema)
+  .max(5)
+  .refine((regions) => new Set(regions.map((r) => r.region)).size === regions.length, 'regions must be distinct');
+
+/** Per-source settings: DR copy regions (distinct, at most 5), whether restores need an approval, retention. */
 const sourceSettingsSchema = z
   .strictObject({
-    copyRegions: z
-      .array(copyRegionSchema)
-      .max(5)
-      .refine((regions) => new Set(regions.map((r) => r.region)).size === regions.length, 'regions must be distinct')
-      .default([]),
+    copyRegions: copyRegionsSchema.default([]),
     restoreApproval: z.boolean().default(false),
+    retention: retentionPolicySchema.optional(),
   })
   .optional();
+
+/**
+ * PATCH /v1/sources/{id}: rename, or change settings; a settings field left out stays as it is, `retention: null`
+ * removes the policy (everything is kept again). Connection details and the resource are not changeable: register a
+ * new source for another database or resource.
+ */
+export const updateSourceSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    settings: z
+      .strictObject({
+        copyRegions: copyRegionsSchema.optional(),
+        restoreApproval: z.boolean().optional(),
+        retention: retentionPolicySchema.nullable().optional(),
+      })
+      .optional(),
+  })
+  .refine((body) => body.name !== undefined || body.settings !== undefined, 'give name and/or settings');
+export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
 
 const name = z.string().trim().min(1).max(100);
 const dbIdentifier = z.string().refine(isDbIdentifier, 'must be an RDS identifier (letters, digits, hyphens; 1–63)');

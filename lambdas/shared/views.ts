@@ -18,6 +18,16 @@ function commonBackupView(backup: Backup) {
     verification: backup.verification ?? null,
     error: backup.error ?? null,
     ...(backup.restoreId ? { restoreId: backup.restoreId } : {}),
+    legalHold: backup.legalHold ?? null,
+    holdHistory: backup.holdHistory ?? [],
+    retention: {
+      deletion: backup.deletion ?? null,
+      skipped: backup.retentionSkip ?? null,
+      lockedUntil: backup.lockedUntil ?? null,
+      deletedAt: backup.deletedAt ?? null,
+      /** When the catalog drops this record (failed backups, tombstones of deleted ones). */
+      expiresAt: backup.expiresAt === undefined ? null : new Date(backup.expiresAt * 1000).toISOString(),
+    },
   };
 }
 
@@ -58,7 +68,9 @@ function snapshotBackupView(backup: SnapshotBackup) {
       sizeGiB: snapshot.sizeGiB ?? null,
       encrypted: snapshot.encrypted,
       state: snapshot.state,
+      storageTier: snapshot.storageTier ?? 'standard',
     })),
+    archivedAt: backup.archivedAt ?? null,
     copyOf: backup.copyOf ?? null,
     copies: backup.copies ?? [],
   };

@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
+  GetObjectLockConfigurationCommand,
+  type ObjectLockConfiguration,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -141,9 +143,49 @@ async function configureBucket(clients: AwsClients, resolver: TemplateResolver, 
       new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: rules as never } }),
     );
   }
-  const lock = props.ObjectLockConfiguration as Props | undefined;
-  if (lock?.Rule) {
-    await clients.s3.send(new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration: lock as never }));
+  const lock = props.ObjectLockConfiguration as ObjectLockConfiguration | undefined;
+  if (raw.ObjectLockEnabled === true || lock?.Rule) await ensureObjectLock(clients, Bucket, lock?.Rule);
+}
+
+/** Default retention as comparable text (CloudFormation leaves out Days or Years; S3 may answer 0). */
+function retentionText(rule: ObjectLockConfiguration['Rule']): string {
+  const retention = rule?.DefaultRetention;
+  return retention ? `${retention.Mode}/${retention.Days ?? 0}d/${retention.Years ?? 0}y` : 'none';
+}
+
+/**
+ * Object Lock on (legal holds), with the template's default retention if it has one. A new bucket was created with
+ * Object Lock already; a bucket left from an earlier run of a long-lived emulator may lack it or have another rule. S3
+ * can turn Object Lock on for an existing versioned bucket; moto 5.2.1's PutObjectLockConfiguration only works on an
+ * empty one (though in us-east-1 its idempotent CreateBucket with ObjectLockEnabledForBucket already turned it on).
+ */
+async function ensureObjectLock(clients: AwsClients, Bucket: string, rule: ObjectLockConfiguration['Rule']) {
+  let current: ObjectLockConfiguration | undefined;
+  try {
+    current = (await clients.s3.send(new GetObjectLockConfigurationCommand({ Bucket }))).ObjectLockConfiguration;
+  } catch (error) {
+    if (!alreadyThere(error, 'ObjectLockConfigurationNotFoundError')) throw error;
+  }
+  if (
+    current?.ObjectLockEnabled === 'Enabled' &&
+    (rule === undefined || retentionText(current.Rule) === retentionText(rule))
+  ) {
+    return;
+  }
+  try {
+    await clients.s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', ...(rule === undefined ? {} : { Rule: rule }) },
+      }),
+    );
+  } catch (error) {
+    throw new Error(
+      `the bucket ${Bucket} exists without the template's Object Lock configuration and the emulator refused to ` +
+        `change it (${(error as Error).name}: ${(error as Error).message}); moto only does so for an empty bucket: ` +
+        'reset the emulator (POST /moto-api/reset, or restart the test bed)',
+      { cause: error },
+    );
   }
 }
 

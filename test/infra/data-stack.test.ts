@@ -116,18 +116,40 @@ describe('data stack', () => {
     });
   });
 
-  it('leaves Object Lock off when the config has none', () => {
+  it('always enables Object Lock on the vault (legal holds), without a default retention when the config has none', () => {
     // Prepare
     const { data } = synth();
+    const [vaultId] = Object.keys(
+      data.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } }),
+    );
 
     // Act
-    const buckets = Object.values(resourcesOfType(data, 'AWS::S3::Bucket'));
+    const buckets = resourcesOfType(data, 'AWS::S3::Bucket');
 
     // Assess
-    expect(buckets).toHaveLength(2);
-    for (const bucket of buckets) {
-      expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
-      expect(bucket.Properties.ObjectLockConfiguration).toBeUndefined();
+    expect(Object.keys(buckets)).toHaveLength(2);
+    const vault = buckets[vaultId ?? ''];
+    expect(vault?.Properties.ObjectLockEnabled).toBe(true);
+    expect(vault?.Properties.ObjectLockConfiguration).toBeUndefined();
+  });
+
+  it('never puts Object Lock on the access log bucket (S3 refuses a locked bucket as a log destination)', () => {
+    for (const config of [
+      undefined,
+      devConfig({ vault: { noncurrentVersionExpirationDays: 90, objectLock: { mode: 'GOVERNANCE', days: 7 } } }),
+    ]) {
+      // Prepare
+      const { data } = synth(config);
+
+      // Act
+      const logBuckets = Object.values(
+        data.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.absent() } }),
+      );
+
+      // Assess
+      expect(logBuckets).toHaveLength(1);
+      expect(logBuckets[0]?.Properties.ObjectLockEnabled).toBeUndefined();
+      expect(logBuckets[0]?.Properties.ObjectLockConfiguration).toBeUndefined();
     }
   });
 

@@ -3,6 +3,7 @@ import { startBackup } from '../../lambdas/domain/backup';
 import { startRestore } from '../../lambdas/domain/restore';
 import type { Catalog } from '../../lambdas/ports/catalog';
 import { describeCatalogPagination } from './catalog-contract-pagination';
+import { describeCatalogRetention } from './catalog-contract-retention';
 import {
   A,
   aCompleteBackup,
@@ -293,5 +294,6 @@ export function describeCatalogContract(
     });
 
     describeCatalogPagination(() => catalog, options);
+    describeCatalogRetention(() => catalog);
   });
 }

@@ -5,7 +5,7 @@ import { copySnapshots } from '../../lambdas/app/snapshots/copy-snapshots';
 import { createSnapshots } from '../../lambdas/app/snapshots/create-snapshots';
 import { recordSnapshotBackup } from '../../lambdas/app/snapshots/record-snapshot-backup';
 import { startSnapshotBackup } from '../../lambdas/app/snapshots/start-snapshot-backup';
-import { ConflictError, NotFoundError, SnapshotThrottledError } from '../../lambdas/domain/errors';
+import { ConflictError, NotFoundError } from '../../lambdas/domain/errors';
 import type { SnapshotArtifact, SnapshotQuotaUsage, Tags } from '../../lambdas/domain/snapshot';
 import type {
   CloudResources,
@@ -18,16 +18,16 @@ import type {
   RdsResources,
   VolumeInfo,
 } from '../../lambdas/ports/cloud';
+import { fakeEc2Admin, fakeRdsAdmin, type StoredSnapshot } from './fake-cloud-admin';
+
+export { type GapCounts, type GapOptions, withEmulatorGaps } from './fake-cloud-gaps';
 
 /**
  * An in-memory CloudResources for use-case unit tests: volumes, instances, DB instances/clusters and snapshots by
- * region, with tags. Snapshots complete at once (as on moto) unless `pendingPolls` says otherwise. Only what the
- * snapshot backup use cases call is implemented; restore calls throw.
+ * region, with tags. Snapshots complete at once (as on moto); withEmulatorGaps (fake-cloud-gaps.ts) adds pending
+ * states, throttling and blocked deletions. What the snapshot backup use cases and retention (delete, tag, archive:
+ * fake-cloud-admin.ts) call is implemented; most restore calls throw.
  */
-interface StoredSnapshot {
-  artifact: SnapshotArtifact;
-  tags: Tags;
-}
 
 function matches(tags: Tags, wanted: Tags): boolean {
   return Object.entries(wanted).every(([key, value]) => tags[key] === value);
@@ -215,6 +215,7 @@ export class FakeCloud implements CloudResources {
       createVolume: unsupported,
       attachVolume: unsupported,
       detachVolume: unsupported,
+      ...fakeEc2Admin(this),
     };
   }
 
@@ -307,91 +308,9 @@ export class FakeCloud implements CloudResources {
         });
         return db;
       },
+      ...fakeRdsAdmin(this),
     };
   }
-}
-
-/**
- * Emulator gaps (DESIGN.md §8: moto completes snapshots at once and never throttles), played around ANY
- * CloudResources (moto's adapter or the fake): snapshots stay `pending` for the first `pendingPolls` describes and
- * then complete or go to `error`; the first `throttleCreates` create/copy calls fail with SnapshotThrottledError
- * (as RequestLimitExceeded / SnapshotCreationPerVolumeRateExceeded would) without creating anything; the first
- * `failAfterCreate` ones create and then fail (the response was lost), so a retry must find what was created.
- */
-export interface GapOptions {
-  readonly pendingPolls?: number;
-  readonly finalState?: 'completed' | 'error';
-  readonly throttleCreates?: number;
-  /** The first N create/copy calls take effect and then fail (a lost response / timeout after the call). */
-  readonly failAfterCreate?: number;
-  /** What manualSnapshotUsage reports (moto's quota cannot be filled cheaply). */
-  readonly quota?: SnapshotQuotaUsage;
-}
-
-export function withEmulatorGaps(inner: CloudResources, options: GapOptions) {
-  const counts = { describes: 0, throttled: 0, creates: 0, lost: 0 };
-  const pendingPolls = options.pendingPolls ?? 0;
-  const shape = (snapshot: SnapshotArtifact): SnapshotArtifact => {
-    if (counts.describes <= pendingPolls) {
-      return { ...snapshot, state: 'pending', providerState: 'pending', progress: '42%' };
-    }
-    if (options.finalState === 'error') return { ...snapshot, state: 'error', providerState: 'error' };
-    return snapshot;
-  };
-  const throttle = async <T>(call: () => Promise<T>): Promise<T> => {
-    if (counts.throttled < (options.throttleCreates ?? 0)) {
-      counts.throttled += 1;
-      throw new SnapshotThrottledError('Request limit exceeded. (RequestLimitExceeded)');
-    }
-    counts.creates += 1;
-    const result = await call();
-    if (counts.lost < (options.failAfterCreate ?? 0)) {
-      counts.lost += 1;
-      throw new SnapshotThrottledError('Request limit exceeded. (RequestLimitExceeded, after the call took effect)');
-    }
-    return result;
-  };
-  const ec2: Ec2Resources = {
-    describeVolume: (...args) => inner.ec2.describeVolume(...args),
-    describeInstance: (...args) => inner.ec2.describeInstance(...args),
-    findVolumes: (...args) => inner.ec2.findVolumes(...args),
-    findSnapshots: (...args) => inner.ec2.findSnapshots(...args),
-    describeSnapshots: async (region, ids) => {
-      counts.describes += 1;
-      return (await inner.ec2.describeSnapshots(region, ids)).map(shape);
-    },
-    snapshotVolume: (...args) => throttle(() => inner.ec2.snapshotVolume(...args)),
-    snapshotInstance: (...args) => throttle(() => inner.ec2.snapshotInstance(...args)),
-    copySnapshot: (...args) => throttle(() => inner.ec2.copySnapshot(...args)),
-    createVolume: (...args) => inner.ec2.createVolume(...args),
-    attachVolume: (...args) => inner.ec2.attachVolume(...args),
-    detachVolume: (...args) => inner.ec2.detachVolume(...args),
-  };
-  const rds: RdsResources = {
-    describeDbInstance: (...args) => inner.rds.describeDbInstance(...args),
-    describeDbCluster: (...args) => inner.rds.describeDbCluster(...args),
-    manualSnapshotUsage: async (...args) => options.quota ?? inner.rds.manualSnapshotUsage(...args),
-    findDbSnapshots: (...args) => inner.rds.findDbSnapshots(...args),
-    describeDbSnapshot: async (...args) => {
-      counts.describes += 1;
-      const found = await inner.rds.describeDbSnapshot(...args);
-      return found && shape(found);
-    },
-    describeDbClusterSnapshot: async (...args) => {
-      counts.describes += 1;
-      const found = await inner.rds.describeDbClusterSnapshot(...args);
-      return found && shape(found);
-    },
-    snapshotDbInstance: (...args) => throttle(() => inner.rds.snapshotDbInstance(...args)),
-    snapshotDbCluster: (...args) => throttle(() => inner.rds.snapshotDbCluster(...args)),
-    copyDbSnapshot: (...args) => throttle(() => inner.rds.copyDbSnapshot(...args)),
-    restoreDbInstanceFromSnapshot: (...args) => inner.rds.restoreDbInstanceFromSnapshot(...args),
-    restoreDbInstanceToPointInTime: (...args) => inner.rds.restoreDbInstanceToPointInTime(...args),
-    restoreDbClusterFromSnapshot: (...args) => inner.rds.restoreDbClusterFromSnapshot(...args),
-    // Throttled like the create calls: a retry must create only what is missing (the cluster exists by then).
-    createDbClusterInstance: (...args) => throttle(() => inner.rds.createDbClusterInstance(...args)),
-  };
-  return { cloud: { ec2, rds, kms: inner.kms } satisfies CloudResources, counts };
 }
 
 /** A create-once vault in memory (manifests). */

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  DeletionBlockedError,
   NotFoundError,
   SnapshotQuotaExceededError,
   SnapshotThrottledError,
@@ -40,6 +41,18 @@ const THROTTLED = new Set([
 ]);
 
 const QUOTA_EXCEEDED = new Set(['SnapshotQuotaExceeded', 'SnapshotQuotaExceededFault']);
+
+/**
+ * Deletions EC2 refuses for a reason retention must respect, never retry into: a snapshot backing a registered AMI
+ * (`InvalidSnapshot.InUse`, what AWS and moto answer), and one under an EBS snapshot lock. The lock's code could not
+ * be confirmed from AWS's documentation: the two likely spellings are listed, and DeleteSnapshot also recognizes a
+ * lock by its message (see ec2-snapshot-admin.ts).
+ */
+const DELETION_BLOCKED: Readonly<Record<string, 'locked' | 'in_use'>> = {
+  'InvalidSnapshot.InUse': 'in_use',
+  SnapshotLocked: 'locked',
+  'InvalidSnapshot.Locked': 'locked',
+};
 
 const NOT_FOUND: Readonly<Record<string, CloudResourceKind>> = {
   'InvalidVolume.NotFound': 'volume',
@@ -105,7 +118,7 @@ export function errorName(error: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function providerMessage(error: unknown): string {
+export function providerMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
   // EC2 leaves some messages empty (moto: `None`); the code alone still says what happened.
   return message && message !== 'UnknownError' && message !== 'None' ? message : (errorName(error) ?? 'error');
@@ -123,6 +136,10 @@ export function translateCloudError(error: unknown, call: CloudCall): unknown {
     return new SnapshotQuotaExceededError(`${where}: the manual snapshot quota is full: ${providerMessage(error)}`, {
       cause: error,
     });
+  }
+  const blocked = DELETION_BLOCKED[name];
+  if (blocked !== undefined) {
+    return new DeletionBlockedError(`${where}: ${providerMessage(error)}`, blocked, { cause: error });
   }
   const missing = NOT_FOUND[name];
   if (missing !== undefined) return new NotFoundError(RESOURCE_NAMES[missing], call.ids?.[missing] ?? '(unknown)');

@@ -1,3 +1,4 @@
+import type { Snapshot, SnapshotInfo } from '@aws-sdk/client-ec2';
 import type { DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
 import { ValidationError } from '../../domain/errors';
 import type { SnapshotArtifact, SnapshotState, Tags } from '../../domain/snapshot';
@@ -27,6 +28,41 @@ export function requireTags(tags: Tags, what: string): void {
 
 export function isoDate(value: Date | undefined): string | undefined {
   return value === undefined || Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+}
+
+/** EBS `pending`/`completed`/`error`; `recovering` (out of the Recycle Bin) is pending, `recoverable` is deleted. */
+export function ebsSnapshotState(state: string | undefined): SnapshotState {
+  switch (state) {
+    case 'completed':
+      return 'completed';
+    case 'error':
+    case 'recoverable':
+      return 'error';
+    default:
+      return 'pending';
+  }
+}
+
+/**
+ * An EBS snapshot as the port describes it. `StorageTier` is mapped only when EC2 reports it (DescribeSnapshots on
+ * AWS; moto 5.2.1 and CreateSnapshots' SnapshotInfo never do), so a missing tier stays undefined, not `standard`.
+ */
+export function snapshotArtifact(region: string, snapshot: Snapshot | SnapshotInfo): SnapshotArtifact {
+  const tier = 'StorageTier' in snapshot ? snapshot.StorageTier : undefined;
+  return {
+    type: 'ebs-snapshot',
+    id: snapshot.SnapshotId ?? '',
+    region,
+    resourceId: snapshot.VolumeId ?? '',
+    sizeGiB: snapshot.VolumeSize,
+    encrypted: snapshot.Encrypted ?? false,
+    kmsKeyId: 'KmsKeyId' in snapshot ? snapshot.KmsKeyId : undefined,
+    state: ebsSnapshotState(snapshot.State),
+    providerState: snapshot.State,
+    progress: snapshot.Progress,
+    startedAt: isoDate(snapshot.StartTime),
+    ...(tier === 'archive' || tier === 'standard' ? { storageTier: tier } : {}),
+  };
 }
 
 /** RDS `available` is completed; `creating`, `copying`… are pending; `failed`, `error`, `incompatible-*` are errors. */

@@ -3,16 +3,45 @@ import { type IdKind, isId, isTenantId } from '../../domain/ids';
 
 /**
  * The catalog's key design (docs/architecture.md, "Catalog"): every key starts with the tenant, so no read can
- * reach another tenant's items. Tenant ids and record ids are checked before they become part of a key: a `#`
- * smuggled into either would let one key name another partition.
+ * reach another tenant's items — except the tenant registry's (TENANTS_PK below), which holds tenant ids only.
+ * Tenant ids and record ids are checked before they become part of a key: a `#` smuggled into either would let one
+ * key name another partition.
  */
 export const GSI1 = 'gsi1';
 export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
 
-export const SK_PREFIX = { source: 'SOURCE#', backup: 'BACKUP#', restore: 'RESTORE#' } as const satisfies Record<
-  IdKind,
-  string
->;
+export const SK_PREFIX = {
+  source: 'SOURCE#',
+  backup: 'BACKUP#',
+  restore: 'RESTORE#',
+  pruneRun: 'PRUNERUN#',
+} as const satisfies Record<IdKind, string>;
+
+/**
+ * The tenant registry (which tenants exist, for account-wide jobs such as the daily prune) is the one listing whose
+ * key does not start with a tenant: every tenant id is an item of the single partition `TENANTS` (sort key
+ * `TENANT#<tenantId>`, entity `tenant`). Items hold the tenant id and when it was first registered — nothing a tenant
+ * owns — and a tenant id is checked with isTenantId before it becomes part of that key.
+ */
+export const TENANTS_PK = 'TENANTS';
+export const TENANT_SK_PREFIX = 'TENANT#';
+
+/** What an item is: a record kind with an id, or a tenant registry entry. */
+export type EntityKind = IdKind | 'tenant';
+
+export function skPrefix(kind: EntityKind): string {
+  return kind === 'tenant' ? TENANT_SK_PREFIX : SK_PREFIX[kind];
+}
+
+/** Whether `value` is the id part of a sort key of this kind (a record id, or a tenant id in the registry). */
+export function isListedId(kind: EntityKind, value: string): boolean {
+  return kind === 'tenant' ? isTenantId(value) : isId(kind, value);
+}
+
+export function tenantRegistrySk(tenantId: string): string {
+  requireTenant(tenantId);
+  return `${TENANT_SK_PREFIX}${tenantId}`;
+}
 
 export const MAX_PAGE_LIMIT = 100;
 /** Matches the API's cursor bound; anything longer is not a cursor this adapter issued. */
@@ -52,7 +81,7 @@ export function requireLimit(limit: number): number {
 }
 
 /** Domain record → item: the record's own attributes plus keys and an entity type. */
-export function toItem(entity: IdKind, keys: Record<string, string>, record: object): Record<string, unknown> {
+export function toItem(entity: EntityKind, keys: Record<string, string>, record: object): Record<string, unknown> {
   return { ...record, ...keys, entity };
 }
 
@@ -65,10 +94,15 @@ export function fromItem<T>(item: Record<string, unknown>): T {
 
 /** Which partition (and sort-key range) a listing reads; a cursor must point into exactly this. */
 export interface Listing {
-  readonly kind: IdKind;
+  readonly kind: EntityKind;
   readonly pk: string;
   /** Set when the listing reads gsi1 (backups of one source). */
   readonly gsi1pk?: string;
+}
+
+/** Records are listed newest first (ids are ULIDs); the tenant registry in ascending tenant id order. */
+export function isAscending(listing: Listing): boolean {
+  return listing.kind === 'tenant';
 }
 
 export type StartKey = Record<string, string>;
@@ -88,9 +122,9 @@ function invalidCursor(reason: string): ValidationError {
 }
 
 /**
- * Accepts only a cursor that positions this very listing: same tenant partition, same source (gsi1), a sort key
- * of the listed kind. Anything else — garbage, another tenant's or another source's cursor — is refused rather
- * than handed to DynamoDB as an ExclusiveStartKey.
+ * Accepts only a cursor that positions this very listing: same tenant partition (or the registry's), same source
+ * (gsi1), a sort key of the listed kind. Anything else — garbage, another tenant's or another source's cursor — is
+ * refused rather than handed to DynamoDB as an ExclusiveStartKey.
  */
 export function decodeCursor(listing: Listing, cursor: string): StartKey {
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
@@ -110,9 +144,9 @@ export function decodeCursor(listing: Listing, cursor: string): StartKey {
     throw invalidCursor('issued for a different listing');
   }
   const start = key as StartKey;
-  const prefix = SK_PREFIX[listing.kind];
+  const prefix = skPrefix(listing.kind);
   const sk = start.sk ?? '';
-  if (start.pk !== listing.pk || !sk.startsWith(prefix) || !isId(listing.kind, sk.slice(prefix.length))) {
+  if (start.pk !== listing.pk || !sk.startsWith(prefix) || !isListedId(listing.kind, sk.slice(prefix.length))) {
     throw invalidCursor('issued for a different listing');
   }
   if (listing.gsi1pk !== undefined && (start.gsi1pk !== listing.gsi1pk || start.gsi1sk !== sk)) {

@@ -7,9 +7,10 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Backup, BackupStatus } from '../../domain/backup';
-import { StaleStateError } from '../../domain/errors';
+import { NotFoundError, StaleStateError } from '../../domain/errors';
 import { type IdKind, isId } from '../../domain/ids';
 import type { Restore, RestoreStatus } from '../../domain/restore';
+import type { PruneRun } from '../../domain/retention/prune-run';
 import type { Source } from '../../domain/source';
 import type {
   BackupQuery,
@@ -17,22 +18,27 @@ import type {
   Catalog,
   Page,
   PageRequest,
+  PruneRunRepository,
   RestoreRepository,
   SourceRepository,
+  TenantRegistry,
 } from '../../ports/catalog';
 import {
   decodeCursor,
   encodeCursor,
   fromItem,
   GSI1,
+  isAscending,
   itemSk,
   keyOf,
   type Listing,
   requireId,
   requireLimit,
-  SK_PREFIX,
+  skPrefix,
   sourceGsi1Pk,
+  TENANTS_PK,
   tenantPk,
+  tenantRegistrySk,
   toItem,
 } from './dynamodb-catalog-keys';
 
@@ -44,13 +50,21 @@ export class DynamoDbCatalog implements Catalog {
   readonly sources: SourceRepository;
   readonly backups: BackupRepository;
   readonly restores: RestoreRepository;
+  readonly tenants: TenantRegistry;
+  readonly pruneRuns: PruneRunRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new CatalogTable(client, tableName);
     this.sources = new DynamoDbSources(table);
     this.backups = new DynamoDbBackups(table);
     this.restores = new DynamoDbRestores(table);
+    this.tenants = new DynamoDbTenants(table);
+    this.pruneRuns = new DynamoDbPruneRuns(table);
   }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown }).name === 'ConditionalCheckFailedException';
 }
 
 type Expectation = BackupStatus | RestoreStatus | 'absent';
@@ -78,7 +92,7 @@ class CatalogTable {
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
     } catch (error) {
-      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         const message =
           expect === 'absent'
             ? `${kind} ${id} already exists`
@@ -87,6 +101,37 @@ class CatalogTable {
       }
       throw error;
     }
+  }
+
+  /** Writes the whole item only if it exists already (a replacement); false when it does not. */
+  async replace(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Writes the item only if none exists under its key; false (nothing written) when one does. */
+  async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Writes the whole item whatever is stored. */
+  async overwrite(item: Record<string, unknown>): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   async get<T>(tenantId: string, kind: IdKind, id: string): Promise<T | undefined> {
@@ -105,7 +150,10 @@ class CatalogTable {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: itemSk(kind, id) } }));
   }
 
-  /** Newest first (ids are ULIDs, so key order is creation order). A next cursor is given only if more remain. */
+  /**
+   * Newest first (ids are ULIDs, so key order is creation order); the tenant registry in ascending order. A next
+   * cursor is given only if more remain.
+   */
   async list<T>(listing: Listing, page: PageRequest): Promise<Page<T>> {
     const limit = requireLimit(page.limit);
     const start = page.cursor === undefined ? undefined : decodeCursor(listing, page.cursor);
@@ -116,8 +164,8 @@ class CatalogTable {
         ...(onIndex ? { IndexName: GSI1 } : { ConsistentRead: true }),
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ExpressionAttributeNames: onIndex ? { '#pk': 'gsi1pk', '#sk': 'gsi1sk' } : { '#pk': 'pk', '#sk': 'sk' },
-        ExpressionAttributeValues: { ':pk': listing.gsi1pk ?? listing.pk, ':prefix': SK_PREFIX[listing.kind] },
-        ScanIndexForward: false,
+        ExpressionAttributeValues: { ':pk': listing.gsi1pk ?? listing.pk, ':prefix': skPrefix(listing.kind) },
+        ScanIndexForward: isAscending(listing),
         // One item more than asked tells whether another page exists, so the last page carries no cursor.
         Limit: limit + 1,
         ...(start === undefined ? {} : { ExclusiveStartKey: start }),
@@ -150,6 +198,12 @@ class DynamoDbSources implements SourceRepository {
 
   async list(tenantId: string, page: PageRequest): Promise<Page<Source>> {
     return this.table.list<Source>({ kind: 'source', pk: tenantPk(tenantId) }, page);
+  }
+
+  async update(source: Source): Promise<void> {
+    requireId('source', source.id, 'id');
+    const keys = { pk: tenantPk(source.tenantId), sk: itemSk('source', source.id) };
+    if (!(await this.table.replace(toItem('source', keys, source)))) throw new NotFoundError('source', source.id);
   }
 
   /** Deletes the source item only: its backups stay listed and restorable until retention removes them. */
@@ -201,5 +255,39 @@ class DynamoDbRestores implements RestoreRepository {
 
   async list(tenantId: string, page: PageRequest): Promise<Page<Restore>> {
     return this.table.list<Restore>({ kind: 'restore', pk: tenantPk(tenantId) }, page);
+  }
+}
+
+class DynamoDbTenants implements TenantRegistry {
+  constructor(private readonly table: CatalogTable) {}
+
+  /** Idempotent: the first registration's `registeredAt` stays (a conditional put; an existing entry wins). */
+  async register(tenantId: string, at: string): Promise<void> {
+    const keys = { pk: TENANTS_PK, sk: tenantRegistrySk(tenantId) };
+    await this.table.putIfAbsent(toItem('tenant', keys, { tenantId, registeredAt: at }));
+  }
+
+  async list(page: PageRequest): Promise<Page<string>> {
+    const listed = await this.table.list<{ tenantId: string }>({ kind: 'tenant', pk: TENANTS_PK }, page);
+    return { ...listed, items: listed.items.map((entry) => entry.tenantId) };
+  }
+}
+
+class DynamoDbPruneRuns implements PruneRunRepository {
+  constructor(private readonly table: CatalogTable) {}
+
+  /** Unconditional: one step of one execution writes a run at a time (ports/catalog.ts). */
+  async save(run: PruneRun): Promise<void> {
+    requireId('pruneRun', run.id, 'id');
+    const keys = { pk: tenantPk(run.tenantId), sk: itemSk('pruneRun', run.id) };
+    await this.table.overwrite(toItem('pruneRun', keys, run));
+  }
+
+  async get(tenantId: string, id: string): Promise<PruneRun | undefined> {
+    return this.table.get<PruneRun>(tenantId, 'pruneRun', id);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<PruneRun>> {
+    return this.table.list<PruneRun>({ kind: 'pruneRun', pk: tenantPk(tenantId) }, page);
   }
 }

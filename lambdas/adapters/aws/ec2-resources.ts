@@ -12,15 +12,17 @@ import {
   type Instance,
   paginateDescribeSnapshots,
   paginateDescribeVolumes,
-  type Snapshot,
-  type SnapshotInfo,
   type TagSpecification,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import type { SnapshotArtifact, SnapshotState, Tags } from '../../domain/snapshot';
+import type { SnapshotArtifact, Tags } from '../../domain/snapshot';
 import type { Ec2Resources, InstanceInfo, NewVolume, VolumeInfo } from '../../ports/cloud';
 import { cloudCall, describeCall } from './cloud-errors';
-import { isoDate, requireTags, tagList, tagsOf } from './cloud-shapes';
+import { requireTags, snapshotArtifact, tagList, tagsOf } from './cloud-shapes';
+import { AwsEc2SnapshotAdmin } from './ec2-snapshot-admin';
+
+/** Moved to cloud-shapes.ts (the snapshot admin module maps snapshots too); re-exported for existing importers. */
+export { ebsSnapshotState, snapshotArtifact } from './cloud-shapes';
 
 /** DescribeSnapshots accepts 5–1,000 results per page; a filter accepts at most 200 values. */
 const SNAPSHOT_PAGE = 1000;
@@ -32,7 +34,11 @@ const FILTER_VALUES = 200;
  * draw on EC2's smaller request bucket (DESIGN.md §8) and would list other tenants' resources.
  */
 export class AwsEc2Resources implements Ec2Resources {
-  constructor(private readonly ec2: (region: string) => EC2Client) {}
+  private readonly admin: AwsEc2SnapshotAdmin;
+
+  constructor(private readonly ec2: (region: string) => EC2Client) {
+    this.admin = new AwsEc2SnapshotAdmin(ec2, (region, ids) => this.describeSnapshots(region, ids));
+  }
 
   async describeVolume(region: string, volumeId: string): Promise<VolumeInfo | undefined> {
     const call = { action: 'DescribeVolumes', region, ids: { volume: volumeId } };
@@ -202,6 +208,23 @@ export class AwsEc2Resources implements Ec2Resources {
     );
   }
 
+  /* Retention (ec2-snapshot-admin.ts): delete, legal-hold tags, archive tier. */
+  deleteSnapshot(region: string, snapshotId: string): Promise<'deleted' | 'gone'> {
+    return this.admin.deleteSnapshot(region, snapshotId);
+  }
+
+  tagSnapshots(region: string, snapshotIds: readonly string[], tags: Tags): Promise<void> {
+    return this.admin.tagSnapshots(region, snapshotIds, tags);
+  }
+
+  untagSnapshots(region: string, snapshotIds: readonly string[], keys: readonly string[]): Promise<void> {
+    return this.admin.untagSnapshots(region, snapshotIds, keys);
+  }
+
+  archiveSnapshot(region: string, snapshotId: string): Promise<void> {
+    return this.admin.archiveSnapshot(region, snapshotId);
+  }
+
   private async instance(region: string, instanceId: string): Promise<Instance | undefined> {
     const call = { action: 'DescribeInstances', region, ids: { instance: instanceId } };
     const out = await describeCall(call, ['instance'], () =>
@@ -230,35 +253,6 @@ function tagSpecifications(type: 'snapshot' | 'volume', tags: Tags): TagSpecific
 
 function tagFilters(tags: Tags): Filter[] {
   return Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
-}
-
-/** EBS `pending`/`completed`/`error`; `recovering` (out of the Recycle Bin) is pending, `recoverable` is deleted. */
-export function ebsSnapshotState(state: string | undefined): SnapshotState {
-  switch (state) {
-    case 'completed':
-      return 'completed';
-    case 'error':
-    case 'recoverable':
-      return 'error';
-    default:
-      return 'pending';
-  }
-}
-
-export function snapshotArtifact(region: string, snapshot: Snapshot | SnapshotInfo): SnapshotArtifact {
-  return {
-    type: 'ebs-snapshot',
-    id: snapshot.SnapshotId ?? '',
-    region,
-    resourceId: snapshot.VolumeId ?? '',
-    sizeGiB: snapshot.VolumeSize,
-    encrypted: snapshot.Encrypted ?? false,
-    kmsKeyId: 'KmsKeyId' in snapshot ? snapshot.KmsKeyId : undefined,
-    state: ebsSnapshotState(snapshot.State),
-    providerState: snapshot.State,
-    progress: snapshot.Progress,
-    startedAt: isoDate(snapshot.StartTime),
-  };
 }
 
 function volumeInfo(region: string, volume: Volume): VolumeInfo {

@@ -30,6 +30,7 @@ import {
   tagsOf,
 } from './cloud-shapes';
 import { AwsRdsRestores, required } from './rds-restores';
+import { AwsRdsSnapshotAdmin } from './rds-snapshot-admin';
 
 /** DescribeDBSnapshots / DescribeDBClusterSnapshots accept 20–100 records per page. */
 const RDS_PAGE = 100;
@@ -41,11 +42,14 @@ export interface RdsResourcesOptions {
 
 /** RDS instances and clusters through the SDK, one client per region. */
 export class AwsRdsResources extends AwsRdsRestores implements RdsResources {
+  private readonly admin: AwsRdsSnapshotAdmin;
+
   constructor(
     rds: (region: string) => RDSClient,
     private readonly options: RdsResourcesOptions,
   ) {
     super(rds);
+    this.admin = new AwsRdsSnapshotAdmin(rds, this);
   }
 
   async describeDbInstance(region: string, id: string): Promise<DbInstanceInfo | undefined> {
@@ -193,6 +197,23 @@ export class AwsRdsResources extends AwsRdsRestores implements RdsResources {
       ),
     );
     return dbSnapshotArtifact(region, required(out.DBSnapshot, call.action));
+  }
+
+  /* Retention (rds-snapshot-admin.ts): delete and legal-hold tags, by the artifact's type. */
+  deleteDbSnapshot(region: string, snapshot: Pick<SnapshotArtifact, 'type' | 'id'>): Promise<'deleted' | 'gone'> {
+    return this.admin.deleteDbSnapshot(region, snapshot);
+  }
+
+  tagDbSnapshot(region: string, snapshot: Pick<SnapshotArtifact, 'type' | 'id' | 'arn'>, tags: Tags): Promise<void> {
+    return this.admin.tagDbSnapshot(region, snapshot, tags);
+  }
+
+  untagDbSnapshot(
+    region: string,
+    snapshot: Pick<SnapshotArtifact, 'type' | 'id' | 'arn'>,
+    keys: readonly string[],
+  ): Promise<void> {
+    return this.admin.untagDbSnapshot(region, snapshot, keys);
   }
 
   /** Manual DB and DB cluster snapshots of the region (`SnapshotType: manual`, checked again on each record). */

@@ -6,15 +6,15 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { ConflictError, NotFoundError, ValidationError, VaultError } from '../../domain/errors';
+import { ConflictError, NotFoundError, StrongboxError, ValidationError, VaultError } from '../../domain/errors';
 import { S3_MIN_PART_BYTES } from '../../domain/part-size';
-import type { Vault, VaultObjectInfo, VaultReadable, VaultUpload } from '../../ports/vault';
+import type { Vault, VaultObjectInfo, VaultProtection, VaultReadable, VaultUpload } from '../../ports/vault';
+import { errorName, httpStatus, isAccessDenied, isNotFound, message, S3VaultLock } from './s3-vault-lock';
 
 export interface S3VaultOptions {
   readonly s3: S3Client;
@@ -28,23 +28,6 @@ export interface S3VaultOptions {
 /** Pre-signed downloads live at most 15 minutes (DESIGN.md S6). */
 export const MAX_DOWNLOAD_URL_SECONDS = 900;
 const DOWNLOAD_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
-}
-
-function httpStatus(error: unknown): number | undefined {
-  const metadata = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
-  return metadata?.httpStatusCode;
-}
-
-function isNotFound(error: unknown): boolean {
-  return ['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes(errorName(error) ?? '') || httpStatus(error) === 404;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** S3 reports multipart objects with an ETag ending in "-<parts>"; a single PUT has none. */
 export function partCountFromETag(etag: string | undefined): number {
@@ -63,12 +46,14 @@ export class S3Vault implements Vault {
   private readonly bucket: string;
   private readonly kmsKeyArn: string;
   private readonly queueSize: number;
+  private readonly lock: S3VaultLock;
 
   constructor(options: S3VaultOptions) {
     this.s3 = options.s3;
     this.bucket = options.bucket;
     this.kmsKeyArn = options.kmsKeyArn;
     this.queueSize = options.queueSize ?? 2;
+    this.lock = new S3VaultLock(options.s3, options.bucket);
   }
 
   upload(key: string, body: Readable, options: { partSize: number; contentType: string }): VaultUpload {
@@ -170,42 +155,44 @@ export class S3Vault implements Vault {
     return this.headVersion(key, undefined);
   }
 
+  /**
+   * Deletes every version and delete marker of exactly `key`, page by page. A version S3 refuses because of Object
+   * Lock (AccessDenied) → DeletionBlockedError ('legal_hold' or 'locked'); the other versions of that batch are gone.
+   */
   async removeAllVersions(key: string): Promise<void> {
     try {
-      let keyMarker: string | undefined;
-      let versionIdMarker: string | undefined;
-      do {
-        const page = await this.s3.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.bucket,
-            Prefix: key,
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionIdMarker,
-          }),
+      for await (const page of this.lock.versionPages(key)) {
+        const objects = [...page.versions, ...page.deleteMarkers].map((versionId) => ({
+          Key: key,
+          VersionId: versionId,
+        }));
+        if (objects.length === 0) continue;
+        const result = await this.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
         );
-        // Prefix listing also returns longer keys ("…/data.dump.zst.bak"): only the exact key is ours to delete.
-        const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-          .filter((entry) => entry.Key === key && entry.VersionId)
-          .map((entry) => ({ Key: key, VersionId: entry.VersionId as string }));
-        if (objects.length > 0) {
-          const result = await this.s3.send(
-            new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
-          );
-          const failed = result.Errors ?? [];
-          if (failed.length > 0) {
-            const first = failed[0];
-            throw new VaultError(
-              `could not delete ${failed.length} version(s) of ${key}: ${first?.Code ?? ''} ${first?.Message ?? ''}`.trim(),
-            );
-          }
+        const failed = result.Errors ?? [];
+        if (failed.length === 0) continue;
+        const first = failed.find((entry) => isAccessDenied(entry.Code)) ?? failed[0];
+        const detail = `${first?.Code ?? ''} ${first?.Message ?? ''}`.trim();
+        if (isAccessDenied(first?.Code)) {
+          throw await this.lock.refusal(key, `S3 refused ${failed.length} version(s): ${detail}`);
         }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-      } while (keyMarker !== undefined);
+        throw new VaultError(`could not delete ${failed.length} version(s) of ${key}: ${detail}`);
+      }
     } catch (error) {
-      if (error instanceof VaultError) throw error;
+      if (error instanceof StrongboxError) throw error;
+      if (isAccessDenied(errorName(error), httpStatus(error)))
+        throw await this.lock.refusal(key, message(error), error);
       throw new VaultError(`removing every version of ${key} failed: ${message(error)}`, { cause: error });
     }
+  }
+
+  protection(key: string): Promise<VaultProtection | undefined> {
+    return this.lock.protection(key);
+  }
+
+  setLegalHold(key: string, on: boolean): Promise<void> {
+    return this.lock.setLegalHold(key, on);
   }
 
   async presignDownload(
@@ -267,6 +254,10 @@ export class S3Vault implements Vault {
         new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
       );
     } catch (error) {
+      // A default retention (or a hold) on what a failed upload created: report it as Object Lock, not as a fault.
+      if (versionId && isAccessDenied(errorName(error), httpStatus(error))) {
+        throw await this.lock.refusal(key, message(error), error);
+      }
       throw new VaultError(`deleting ${key} (version ${versionId ?? 'current'}) failed: ${message(error)}`, {
         cause: error,
       });

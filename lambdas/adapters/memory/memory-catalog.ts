@@ -1,7 +1,8 @@
 import type { Backup, BackupStatus } from '../../domain/backup';
-import { StaleStateError, ValidationError } from '../../domain/errors';
+import { NotFoundError, StaleStateError, ValidationError } from '../../domain/errors';
 import { type IdKind, isId, isTenantId } from '../../domain/ids';
 import type { Restore, RestoreStatus } from '../../domain/restore';
+import type { PruneRun } from '../../domain/retention/prune-run';
 import type { Source } from '../../domain/source';
 import type {
   BackupQuery,
@@ -9,29 +10,38 @@ import type {
   Catalog,
   Page,
   PageRequest,
+  PruneRunRepository,
   RestoreRepository,
   SourceRepository,
+  TenantRegistry,
 } from '../../ports/catalog';
 
 /**
  * The catalog in memory, for use-case unit tests. It keeps the DynamoDB catalog's contract
- * (test/support/catalog-contract.ts): tenant-scoped keys, conditional saves, newest-first pages with opaque cursors
- * that only work for the listing that issued them, and records stored as copies (what you save is what you get;
- * attributes set to `undefined` are dropped, as DynamoDB drops them).
+ * (test/support/catalog-contract*.ts): tenant-scoped keys, conditional saves, newest-first pages (the tenant registry:
+ * ascending) with opaque cursors that only work for the listing that issued them, and records stored as copies (what
+ * you save is what you get; attributes set to `undefined` are dropped, as DynamoDB drops them).
  */
 export class MemoryCatalog implements Catalog {
   readonly sources: SourceRepository;
   readonly backups: BackupRepository;
   readonly restores: RestoreRepository;
+  readonly tenants: TenantRegistry;
+  readonly pruneRuns: PruneRunRepository;
 
   constructor() {
     const sources = new Table<Source>('source');
     const backups = new Table<Backup>('backup');
     const restores = new Table<Restore>('restore');
+    const pruneRuns = new Table<PruneRun>('pruneRun');
+    const tenants = new TenantIndex();
     this.sources = {
       create: async (source) => sources.put(checked('source', source), 'absent'),
       get: async (tenantId, id) => sources.get(tenantId, id),
       list: async (tenantId, page) => sources.list(tenantId, page),
+      update: async (source) => {
+        if (!sources.replace(checked('source', source))) throw new NotFoundError('source', source.id);
+      },
       // The source only: its backups stay, as in the DynamoDB catalog.
       delete: async (tenantId, id) => sources.delete(tenantId, id),
     };
@@ -58,6 +68,15 @@ export class MemoryCatalog implements Catalog {
       get: async (tenantId, id) => restores.get(tenantId, id),
       list: async (tenantId, page) => restores.list(tenantId, page),
     };
+    this.tenants = {
+      register: async (tenantId, at) => tenants.register(tenantId, at),
+      list: async (page) => tenants.list(page),
+    };
+    this.pruneRuns = {
+      save: async (run) => pruneRuns.overwrite(checked('pruneRun', run)),
+      get: async (tenantId, id) => pruneRuns.get(tenantId, id),
+      list: async (tenantId, page) => pruneRuns.list(tenantId, page),
+    };
   }
 }
 
@@ -70,11 +89,16 @@ interface Stored {
   readonly status?: string;
 }
 
+/** `list: 'tenant'` is the tenant registry's cursor (no tenant of its own: `tenant` is null). */
 interface CursorBody {
-  readonly tenant: string;
-  readonly list: IdKind;
+  readonly tenant: string | null;
+  readonly list: IdKind | 'tenant';
   readonly sourceId: string | null;
   readonly after: string;
+}
+
+function encodeCursor(body: CursorBody): string {
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
 class Table<T extends Stored> {
@@ -93,6 +117,18 @@ class Table<T extends Stored> {
       throw new StaleStateError(message);
     }
     this.rows.set(key, copy(record));
+  }
+
+  /** Replaces a stored record; false (nothing written) when there is none. */
+  replace(record: T): boolean {
+    const key = rowKey(record.tenantId, record.id);
+    if (!this.rows.has(key)) return false;
+    this.rows.set(key, copy(record));
+    return true;
+  }
+
+  overwrite(record: T): void {
+    this.rows.set(rowKey(record.tenantId, record.id), copy(record));
   }
 
   get(tenantId: string, id: string): T | undefined {
@@ -117,12 +153,44 @@ class Table<T extends Stored> {
     const items = matching.slice(0, limit).map(copy);
     const last = items.at(-1);
     if (matching.length <= limit || last === undefined) return { items };
-    const body: CursorBody = { tenant: tenantId, list: this.kind, sourceId: sourceId ?? null, after: last.id };
-    return { items, nextCursor: Buffer.from(JSON.stringify(body), 'utf8').toString('base64url') };
+    return {
+      items,
+      nextCursor: encodeCursor({ tenant: tenantId, list: this.kind, sourceId: sourceId ?? null, after: last.id }),
+    };
   }
 }
 
-function decodeCursor(cursor: string, tenantId: string, list: IdKind, sourceId: string | undefined): string {
+/**
+ * The tenant registry: tenant ids with their first registration, listed in ascending order — the one listing that
+ * does not belong to a tenant (as in the DynamoDB catalog's `TENANTS` partition).
+ */
+class TenantIndex {
+  private readonly registeredAt = new Map<string, string>();
+
+  register(tenantId: string, at: string): void {
+    requireTenant(tenantId);
+    if (!this.registeredAt.has(tenantId)) this.registeredAt.set(tenantId, at);
+  }
+
+  list(page: PageRequest): Page<string> {
+    const limit = requireLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, null, 'tenant', undefined);
+    const matching = [...this.registeredAt.keys()]
+      .filter((tenantId) => after === undefined || tenantId > after)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const items = matching.slice(0, limit);
+    const last = items.at(-1);
+    if (matching.length <= limit || last === undefined) return { items };
+    return { items, nextCursor: encodeCursor({ tenant: null, list: 'tenant', sourceId: null, after: last }) };
+  }
+}
+
+function decodeCursor(
+  cursor: string,
+  tenantId: string | null,
+  list: IdKind | 'tenant',
+  sourceId: string | undefined,
+): string {
   const invalid = (reason: string) =>
     new ValidationError(`cursor is not valid for this listing: ${reason}`, [{ path: 'cursor', message: reason }]);
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
@@ -139,7 +207,7 @@ function decodeCursor(cursor: string, tenantId: string, list: IdKind, sourceId: 
     body.tenant !== tenantId ||
     body.list !== list ||
     body.sourceId !== (sourceId ?? null) ||
-    !isId(list, body.after)
+    !(list === 'tenant' ? isTenantId(body.after) : isId(list, body.after))
   ) {
     throw invalid('issued for a different listing');
   }

@@ -1,5 +1,5 @@
 import { type DumpBackup, isRestorable, isSnapshotBackup, type SnapshotBackup } from '../../domain/backup';
-import { BackupNotRestorableError, NotFoundError, ValidationError } from '../../domain/errors';
+import { BackupNotRestorableError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { resolveTables } from '../../domain/manifest';
 import {
   type DbRestoreTarget,
@@ -71,6 +71,14 @@ export async function validateRestore(
         ...(request.tables.length > 0 ? [{ path: 'tables', message: 'only for dump backups' }] : []),
         ...(request.schemas.length > 0 ? [{ path: 'schemas', message: 'only for dump backups' }] : []),
       ]);
+    }
+    const archived = (backup.snapshots ?? []).filter((snapshot) => snapshot.storageTier === 'archive');
+    if (archived.length > 0) {
+      throw new ConflictError(
+        `backup ${backup.id} is in the EBS snapshot archive tier (${archived.map((s) => s.id).join(', ')}); ` +
+          'restore it to the standard tier first (EC2 RestoreSnapshotTier, 24–72 hours), then restore the backup',
+        'snapshot_archived',
+      );
     }
     const snapshotRequest = { tenantId: request.tenantId, backup, target: request.target };
     return backup.sourceType === 'ebs-volume' || backup.sourceType === 'ec2-instance'

@@ -1,7 +1,7 @@
-import { ValidationError } from '../../domain/errors';
 import {
   type DatabaseEngine,
   DEFAULT_PORTS,
+  DEFAULT_SOURCE_SETTINGS,
   type SnapshotSourceType,
   type Source,
   type SourceSettings,
@@ -13,10 +13,11 @@ import type { CloudResources } from '../../ports/cloud';
 import type { HostGuard } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
 import type { SecretStore } from '../../ports/secrets';
-import { requireOwnedCloudResource, requireOwnedKmsKey } from '../snapshots/resource-ownership';
+import { requireOwnedCloudResource } from '../snapshots/resource-ownership';
+import { resolveSettings, type SettingsInput } from './source-settings';
 
 export interface RegisterSourceDeps {
-  readonly catalog: Pick<Catalog, 'sources'>;
+  readonly catalog: Pick<Catalog, 'sources' | 'tenants'>;
   readonly secrets: SecretStore;
   readonly hostGuard: HostGuard;
   readonly cloud: CloudResources;
@@ -24,10 +25,7 @@ export interface RegisterSourceDeps {
   readonly clock: Clock;
 }
 
-export interface RegisterSettingsInput {
-  readonly copyRegions?: readonly { readonly region: string; readonly kmsKeyId?: string | undefined }[] | undefined;
-  readonly restoreApproval?: boolean | undefined;
-}
+export type RegisterSettingsInput = SettingsInput;
 
 export interface RegisterDatabaseSourceInput {
   readonly tenantId: string;
@@ -56,25 +54,18 @@ function isSnapshotInput(input: RegisterSourceInput): input is RegisterSnapshotS
   return 'resourceId' in input;
 }
 
-function settingsOf(input: RegisterSourceInput, region?: string): SourceSettings | undefined {
+async function settingsOf(
+  deps: Pick<RegisterSourceDeps, 'cloud'>,
+  input: RegisterSourceInput,
+  region?: string,
+): Promise<SourceSettings | undefined> {
   if (input.settings === undefined) return undefined;
-  const copyRegions = (input.settings.copyRegions ?? []).map((copy) => ({
-    region: copy.region,
-    ...(copy.kmsKeyId === undefined ? {} : { kmsKeyId: copy.kmsKeyId }),
-  }));
-  const path = 'settings.copyRegions';
-  if (region === undefined && copyRegions.length > 0) {
-    throw new ValidationError('DR copies are for snapshot sources', [
-      { path, message: 'only snapshot sources (EBS, EC2, RDS) have DR copy regions' },
-    ]);
-  }
-  const index = copyRegions.findIndex((copy) => copy.region === region);
-  if (index >= 0) {
-    throw new ValidationError(`a DR copy region must differ from the source's region (${region})`, [
-      { path: `${path}.${index}.region`, message: `must not be the source's own region ${region}` },
-    ]);
-  }
-  return { copyRegions, restoreApproval: input.settings.restoreApproval ?? false };
+  return resolveSettings(deps, {
+    tenantId: input.tenantId,
+    region,
+    current: DEFAULT_SOURCE_SETTINGS,
+    changes: input.settings,
+  });
 }
 
 /**
@@ -84,8 +75,10 @@ function settingsOf(input: RegisterSourceInput, region?: string): SourceSettings
  * `strongbox:tenant=<tenant>` (404 when missing or another tenant's, 403 when untagged); it has no secret.
  */
 export async function registerSource(deps: RegisterSourceDeps, input: RegisterSourceInput): Promise<SourceView> {
+  // The tenant registry lists tenants for account-wide jobs (the daily prune); registering again is a no-op.
+  await deps.catalog.tenants.register(input.tenantId, deps.clock.now().toISOString());
   if (isSnapshotInput(input)) return registerSnapshotSource(deps, input);
-  const settings = settingsOf(input);
+  const settings = await settingsOf(deps, input);
   await deps.hostGuard.check(input.host);
   const id = deps.ids.next('source');
   const secretRef = await deps.secrets.putSourcePassword(input.tenantId, id, input.password);
@@ -115,18 +108,8 @@ async function registerSnapshotSource(
   deps: RegisterSourceDeps,
   input: RegisterSnapshotSourceInput,
 ): Promise<SourceView> {
-  const settings = settingsOf(input, input.region);
   await requireOwnedCloudResource(deps.cloud, input);
-  // A DR copy's key must be the tenant's own (tagged, enabled) key in the copy region, never any key in the account.
-  for (const [index, copy] of (settings?.copyRegions ?? []).entries()) {
-    if (copy.kmsKeyId === undefined) continue;
-    await requireOwnedKmsKey(deps.cloud, {
-      tenantId: input.tenantId,
-      region: copy.region,
-      keyId: copy.kmsKeyId,
-      path: `settings.copyRegions.${index}.kmsKeyId`,
-    });
-  }
+  const settings = await settingsOf(deps, input, input.region);
   const source: Source = {
     tenantId: input.tenantId,
     id: deps.ids.next('source'),

@@ -12,7 +12,7 @@ import {
   yearLabel,
   type ZoneCalendar,
 } from './calendar';
-import { REASON, type RetentionBackup, type TierCoverage } from './plan-types';
+import { REASON, type RetentionBackup, type TierCoverage, type TierPlace } from './plan-types';
 import { COUNT_RULES, type CountRule, countLabel, isEmptyPolicy, type NormalizedPolicy } from './policy';
 
 /** The rules of the planner: restic's GFS buckets, the manual rule, and the helpers that record reasons. */
@@ -81,6 +81,14 @@ export interface PlanState {
   readonly reasons: (string[] | undefined)[];
   /** Per record: the reason it is deleted (shared strings). */
   readonly deleteReason: (string | undefined)[];
+  /** Per record: the count rules that keep it. */
+  readonly tiers: (TierPlace[] | undefined)[];
+}
+
+function addTier(state: PlanState, index: number, place: TierPlace): void {
+  const list = state.tiers[index];
+  if (list === undefined) state.tiers[index] = [place];
+  else list.push(place);
 }
 
 export function addReason(state: PlanState, index: number, reason: string): void {
@@ -163,6 +171,12 @@ export function applyGfs(
         const text =
           label === undefined ? `${rule} ${count}/${wantedLabel[r]}` : `${rule} ${count}/${wantedLabel[r]} ${bucket}`;
         keepFor(state, index, oldest ? `oldest ${text}` : text);
+        const wanted = policy.counts[rule] === Number.POSITIVE_INFINITY ? 'unlimited' : policy.counts[rule];
+        addTier(
+          state,
+          index,
+          oldest ? { rule, position: count, wanted, oldest: true } : { rule, position: count, wanted },
+        );
       }
     }
   }
@@ -197,6 +211,11 @@ export function applyManual(
       const createdAt = (state.backups[index] as RetentionBackup).createdAt;
       buckets.push(createdAt);
       keepFor(state, index, `manual last ${used}/${wanted}`);
+      addTier(state, index, {
+        rule: 'manual-last',
+        position: used,
+        wanted: manual.last === Number.POSITIVE_INFINITY ? 'unlimited' : manual.last,
+      });
     }
   }
   return {

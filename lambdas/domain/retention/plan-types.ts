@@ -6,15 +6,20 @@ export interface RetentionBackup {
   readonly sourceId: string;
   /** ISO-8601 instant. */
   readonly createdAt: string;
-  readonly status: 'pending' | 'running' | 'succeeded' | 'failed' | 'deleted';
+  readonly status: 'pending' | 'running' | 'succeeded' | 'failed' | 'deleting' | 'deleted';
   /** `manual`, `scheduled`, `pre-restore`, `drill`… */
   readonly trigger: string;
   readonly tenantId?: string;
   readonly legalHold?: boolean;
   /** Under an S3 Object Lock retention (or an RDS/EBS lock) that forbids deletion now. */
   readonly locked?: boolean;
-  /** The backup this one depends on (an incremental's base, a DR copy's original). */
+  /** The backup this one depends on (an incremental's base): kept while this one is kept. */
   readonly parentId?: string;
+  /**
+   * For a DR copy: the backup it copies. A copy follows its original (kept with it, deleted with it) instead of
+   * taking a place in the GFS buckets; a copy whose original is not in the input is planned like any backup.
+   */
+  readonly copyOf?: string;
 }
 
 export interface BrakeOptions {
@@ -40,16 +45,29 @@ export interface PlanRetentionInput {
   readonly tenantId?: string;
   /** Pre-restore backups of restores that are still open (not yet succeeded, failed or rejected). */
   readonly openRestorePreRestoreIds?: Iterable<string>;
+  /** Backups that open restores are restoring from. */
+  readonly openRestoreBackupIds?: Iterable<string>;
   readonly brake?: BrakeOptions;
 }
 
 export type RetentionAction = 'keep' | 'delete';
+
+/** A count rule that keeps a backup, and where: `position` of `wanted` buckets (1 = newest). */
+export interface TierPlace {
+  readonly rule: CountRule | 'manual-last';
+  readonly position: number;
+  readonly wanted: number | 'unlimited';
+  /** restic's "oldest" keep: no bucket of its own, only until the rule fills up. */
+  readonly oldest?: boolean;
+}
 
 export interface RetentionDecision {
   readonly backupId: string;
   readonly sourceId: string;
   readonly action: RetentionAction;
   readonly reasons: readonly string[];
+  /** For kept backups: the count rules that keep it (the archive plan reads these). */
+  readonly tiers?: readonly TierPlace[];
 }
 
 export type CoverageRule = CountRule | 'manual-last';
@@ -92,6 +110,8 @@ export const REASON = {
   legalHold: 'legal hold',
   locked: 'object lock',
   openRestore: 'pre-restore backup of an open restore',
+  beingRestored: 'an open restore is reading it',
+  resumeDeletion: 'deletion started by an earlier run: finishing it',
   future: 'created after now (clock skew?)',
   unreadableTime: 'createdAt is not a valid instant',
   otherTenant: "another tenant's backup",

@@ -55,17 +55,20 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     ]);
   }
   const openPreRestore = new Set(input.openRestorePreRestoreIds ?? []);
+  const beingRestored = new Set(input.openRestoreBackupIds ?? []);
 
   const times = new Float64Array(total);
   const ids: string[] = new Array(total);
   const bySource = new Map<string, number[]>();
   let anyParent = false;
+  let anyCopy = false;
   for (let i = 0; i < total; i++) {
     const backup = backups[i] as RetentionBackup;
     const t = Date.parse(backup.createdAt);
     times[i] = Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
     ids[i] = backup.id;
     if (backup.parentId !== undefined) anyParent = true;
+    if (backup.copyOf !== undefined) anyCopy = true;
     const list = bySource.get(backup.sourceId);
     if (list === undefined) bySource.set(backup.sourceId, [i]);
     else list.push(i);
@@ -76,7 +79,20 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     keep: new Uint8Array(total),
     reasons: new Array(total),
     deleteReason: new Array(total),
+    tiers: new Array(total),
   };
+  let indexById: Map<string, number> | undefined;
+  const indexOfId = (id: string): number | undefined => {
+    if (indexById === undefined) {
+      indexById = new Map();
+      for (let i = 0; i < total; i++) indexById.set(ids[i] as string, i);
+    }
+    return indexById.get(id);
+  };
+  /** DR copies that follow their original: [copy index, original index]. */
+  const followers: [number, number][] = [];
+  /** Copies and originals both in deletion: whatever they decide, these do not count for the brake. */
+  const resumed = new Uint8Array(total);
   const compare = newestFirst(times, ids);
   const sourceIds = [...bySource.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const calendars = new Map<string, ZoneCalendar>();
@@ -121,6 +137,11 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
         case 'deleted':
           keepFor(state, index, REASON.alreadyDeleted);
           continue;
+        case 'deleting':
+          // Already decided (and past the brake) by an earlier run: finish it, unless a protection below applies.
+          state.deleteReason[index] = REASON.resumeDeletion;
+          resumed[index] = 1;
+          continue;
         case 'succeeded':
           break;
         default:
@@ -130,6 +151,13 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
       if (t === Number.NEGATIVE_INFINITY) {
         keepFor(state, index, REASON.unreadableTime);
         continue;
+      }
+      if (anyCopy && backup.copyOf !== undefined) {
+        const original = indexOfId(backup.copyOf);
+        if (original !== undefined && original !== index) {
+          followers.push([index, original]);
+          continue;
+        }
       }
       if (newest === -1) newest = index;
       if (policy.manual !== undefined && backup.trigger === 'manual') {
@@ -150,6 +178,7 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
       if (backup.legalHold === true) keepFor(state, index, REASON.legalHold);
       if (backup.locked === true) keepFor(state, index, REASON.locked);
       if (openPreRestore.has(backup.id)) keepFor(state, index, REASON.openRestore);
+      if (beingRestored.has(backup.id)) keepFor(state, index, REASON.beingRestored);
       if ((times[index] as number) > nowMs && backup.status === 'succeeded') keepFor(state, index, REASON.future);
     }
   }
@@ -173,6 +202,14 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     }
   }
 
+  // DR copies follow their originals (decided by now, parents included): kept with them, deleted with them.
+  for (const [copy, original] of followers) {
+    const originalId = ids[original] as string;
+    const originalGone = (backups[original] as RetentionBackup).status === 'deleted';
+    if (state.keep[original] === 1 && !originalGone) keepFor(state, copy, `DR copy of ${originalId}: kept with it`);
+    else if (state.keep[copy] === 0) state.deleteReason[copy] = `DR copy of ${originalId}, which is deleted`;
+  }
+
   // The brake, per source.
   const brakes: SourceBrake[] = [];
   const decisions: RetentionDecision[] = new Array(total);
@@ -185,7 +222,7 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     let wouldDelete = 0;
     for (const index of order) {
       if ((backups[index] as RetentionBackup).status === 'succeeded') successful += 1;
-      if (state.keep[index] === 0) wouldDelete += 1;
+      if (state.keep[index] === 0 && resumed[index] === 0) wouldDelete += 1;
     }
     const overShare = wouldDelete > maxDeleteShare * successful;
     const overCount = maxDeleteCount !== undefined && wouldDelete > maxDeleteCount;
@@ -214,16 +251,18 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     });
     for (const index of order) {
       const backup = backups[index] as RetentionBackup;
-      if (state.keep[index] === 0 && tripped) {
+      if (state.keep[index] === 0 && tripped && resumed[index] === 0) {
         keepFor(state, index, reason as string);
         addReason(state, index, `otherwise: ${state.deleteReason[index]}`);
       }
       const kept = state.keep[index] === 1;
+      const tiers = kept ? state.tiers[index] : undefined;
       decisions[d++] = {
         backupId: backup.id,
         sourceId,
         action: kept ? 'keep' : 'delete',
         reasons: kept ? (state.reasons[index] as string[]) : [state.deleteReason[index] as string],
+        ...(tiers === undefined ? {} : { tiers }),
       };
     }
   }

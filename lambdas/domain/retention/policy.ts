@@ -37,6 +37,11 @@ export interface RetentionPolicy {
   /** IANA time zone of the calendar buckets; default `UTC`. */
   readonly timeZone?: string;
   readonly manual?: ManualRule;
+  /**
+   * Move EBS snapshots that only the monthly/yearly tiers keep, for at least the archive tier's 90-day minimum more,
+   * to the archive tier (ModifySnapshotTier; ~75 % cheaper, restoring takes 24–72 h first). Default false.
+   */
+  readonly archive?: boolean;
 }
 
 /** A parsed duration: normalized (weeks folded into days) plus its canonical ISO-8601 label. */

@@ -1,12 +1,18 @@
 import { deleteSource } from '../../app/sources/delete-source';
 import { type RegisterSourceInput, registerSource } from '../../app/sources/register-source';
 import { getSource, listSources } from '../../app/sources/source-queries';
+import { updateSource } from '../../app/sources/update-source';
 import { type SnapshotSourceType, toSourceView } from '../../domain/source';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
-import { type CreateSourceInput, createSourceSchemaFor, pageQuerySchema } from '../../shared/schemas';
+import {
+  type CreateSourceInput,
+  createSourceSchemaFor,
+  pageQuerySchema,
+  updateSourceSchema,
+} from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { runtime } from '../wiring';
 
@@ -52,6 +58,11 @@ export const handler = apiHandler(async (event) => {
     }
     case 'GET /v1/sources/{id}':
       return json(200, toSourceView(await getSource(deps.catalog, tenantId, pathId(event, 'source'))));
+    case 'PATCH /v1/sources/{id}': {
+      requireRole(principal, 'admin');
+      const input = parseInput(updateSourceSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
+      return json(200, await updateSource(deps, { tenantId, sourceId: pathId(event, 'source'), ...input }));
+    }
     case 'DELETE /v1/sources/{id}':
       requireRole(principal, 'admin');
       await deleteSource(deps, tenantId, pathId(event, 'source'));

@@ -1,0 +1,112 @@
+import type { Backup } from '../../domain/backup';
+import type { Restore } from '../../domain/restore';
+import type { BrakeOptions, RetentionBackup } from '../../domain/retention/plan-types';
+import type { RetentionPolicy } from '../../domain/retention/policy';
+import { type Source, sourceSettings } from '../../domain/source';
+import type { Catalog } from '../../ports/catalog';
+
+/** What retention reads from the catalog, and how catalog records become the planner's input. */
+const PAGE = 100;
+
+/** Every backup of a tenant (or of one of its sources), newest first. */
+export async function loadBackups(
+  catalog: Pick<Catalog, 'backups'>,
+  tenantId: string,
+  sourceId?: string,
+): Promise<Backup[]> {
+  const out: Backup[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.backups.list(tenantId, {
+      limit: PAGE,
+      ...(sourceId === undefined ? {} : { sourceId }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
+export async function loadSources(catalog: Pick<Catalog, 'sources'>, tenantId: string): Promise<Map<string, Source>> {
+  const out = new Map<string, Source>();
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.sources.list(tenantId, { limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+    for (const source of page.items) out.set(source.id, source);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
+export function isOpenRestore(restore: Restore): boolean {
+  return restore.status !== 'succeeded' && restore.status !== 'failed';
+}
+
+export interface OpenRestores {
+  /** Backups that open restores read from. */
+  readonly backupIds: Set<string>;
+  /** Pre-restore backups of open restores. */
+  readonly preRestoreIds: Set<string>;
+}
+
+function addOpen(into: OpenRestores, restore: Restore): void {
+  if (!isOpenRestore(restore)) return;
+  into.backupIds.add(restore.backupId);
+  if (restore.preRestoreBackupId !== undefined) into.preRestoreIds.add(restore.preRestoreBackupId);
+}
+
+/** Open restores of the tenant: all pages, or only the newest page (`newestOnly`: the re-check before a delete). */
+export async function loadOpenRestores(
+  catalog: Pick<Catalog, 'restores'>,
+  tenantId: string,
+  options: { newestOnly?: boolean } = {},
+): Promise<OpenRestores> {
+  const open: OpenRestores = { backupIds: new Set(), preRestoreIds: new Set() };
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.restores.list(tenantId, { limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+    for (const restore of page.items) addOpen(open, restore);
+    cursor = options.newestOnly ? undefined : page.nextCursor;
+  } while (cursor !== undefined);
+  return open;
+}
+
+/** A catalog backup as the planner sees it; an Object Lock retention recorded by an earlier run counts until it ends. */
+export function toRetentionBackup(backup: Backup, now: Date): RetentionBackup {
+  const locked = backup.lockedUntil !== undefined && Date.parse(backup.lockedUntil) > now.getTime();
+  const copyOf = backup.kind === 'snapshot' ? backup.copyOf : undefined;
+  return {
+    id: backup.id,
+    sourceId: backup.sourceId,
+    tenantId: backup.tenantId,
+    createdAt: backup.createdAt,
+    status: backup.status,
+    trigger: backup.trigger,
+    ...(backup.legalHold === undefined ? {} : { legalHold: true }),
+    ...(locked ? { locked: true } : {}),
+    ...(copyOf === undefined ? {} : { copyOf }),
+  };
+}
+
+/** A source's retention policy; none (or a deleted source) → the empty policy, which keeps everything. */
+export function policyOf(source: Source | undefined): RetentionPolicy {
+  return source === undefined ? {} : (sourceSettings(source).retention ?? {});
+}
+
+export interface BrakeSettings {
+  readonly maxDeleteShare: number;
+  readonly maxDeleteCount?: number | undefined;
+}
+
+export function brakeFor(settings: BrakeSettings, sources: Iterable<Source>): BrakeOptions {
+  const acknowledged: Record<string, number> = {};
+  for (const source of sources) {
+    if (source.retentionBrake !== undefined) acknowledged[source.id] = source.retentionBrake.deletions;
+  }
+  return {
+    maxDeleteShare: settings.maxDeleteShare,
+    ...(settings.maxDeleteCount === undefined ? {} : { maxDeleteCount: settings.maxDeleteCount }),
+    acknowledged,
+  };
+}
