@@ -48,6 +48,45 @@ const apiSchema = z
   })
   .strict();
 
+/** EventBridge Scheduler expressions a recurring job may use: `cron(min hour day-of-month month day-of-week year)`, `rate(n unit)`. */
+const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
+const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$/;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The daily prune (infra/constructs/retention.ts) and the knobs of its step. The prune settings are optional: the
+ * runtime's defaults (lambdas/shared/env.ts) apply unless a stage sets one, and only then is the variable set.
+ */
+const retentionSchema = z
+  .object({
+    /** When the prune of every tenant starts (EventBridge Scheduler expression). */
+    scheduleExpression: z
+      .string()
+      .refine((value) => CRON.test(value) || RATE.test(value), 'a Scheduler cron(6 fields) or rate(n unit) expression')
+      .default('cron(0 2 * * ? *)'),
+    /** IANA time zone the expression is read in. */
+    scheduleTimeZone: z.string().refine(isTimeZone, 'an IANA time zone, e.g. UTC or Europe/Zurich').default('UTC'),
+    /** STRONGBOX_PRUNE_STEP_SECONDS: work per prune step (the step function has 15 minutes). */
+    pruneStepSeconds: z.number().int().min(1).max(840).optional(),
+    /** STRONGBOX_PRUNE_EC2_DELETE_RATE: DeleteSnapshot calls per second (EC2 refills 5/s per account and region). */
+    ec2DeleteRate: z.number().positive().max(100).optional(),
+    /** STRONGBOX_PRUNE_EC2_DELETE_BURST: DeleteSnapshot burst (EC2's bucket holds 100). */
+    ec2DeleteBurst: z.number().int().min(1).max(1_000).optional(),
+    /** STRONGBOX_PRUNE_MAX_DELETE_SHARE: the brake trips above this share of a source's backups. */
+    maxDeleteShare: z.number().min(0).max(1).optional(),
+    /** STRONGBOX_PRUNE_MAX_DELETE_COUNT: …or above this many. */
+    maxDeleteCount: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 export const stageConfigSchema = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, at most 20'),
@@ -73,6 +112,7 @@ export const stageConfigSchema = z
       .default('strongbox/'),
     downloadUrlTtlSeconds: z.number().int().min(60).max(900).default(900),
     api: apiSchema.prefault({}),
+    retention: retentionSchema.prefault({}),
   })
   .strict();
 

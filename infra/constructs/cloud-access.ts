@@ -189,3 +189,61 @@ export function grantRestoreResources(grantee: IGrantable & IConstruct): void {
     ],
   );
 }
+
+const LEGAL_HOLD_TAG = 'strongbox:legal-hold';
+const managedByStrongbox = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: 'strongbox' };
+
+/** Snapshot lookups without resource-level permissions (EC2) or across every region a tenant uses (RDS). */
+function grantSnapshotDescribe(grantee: IGrantable & IConstruct, reason: string): void {
+  allow(grantee, ['ec2:DescribeSnapshots', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], ['*']);
+  Validations.of(grantee).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+}
+
+/**
+ * The pruner: delete (and archive) snapshots — only those Strongbox made. EC2 snapshots must carry
+ * `strongbox:managed-by=strongbox`; RDS snapshots must too, and their identifiers start with `strongbox-` (every one
+ * Strongbox creates or copies does). No tag can be changed here, so the condition cannot be satisfied by retagging.
+ */
+export function grantSnapshotDelete(grantee: IGrantable & IConstruct): void {
+  const partition = Stack.of(grantee).partition;
+  grantSnapshotDescribe(
+    grantee,
+    'ec2:DescribeSnapshots supports no resource-level permissions, and the RDS snapshot Describe calls read ' +
+      'metadata in every region a tenant backs up to; the pruner reads snapshot state, never data, through them.',
+  );
+  allow(grantee, ['ec2:DeleteSnapshot', 'ec2:ModifySnapshotTier'], [`arn:${partition}:ec2:*::snapshot/*`], {
+    StringEquals: managedByStrongbox,
+  });
+  allow(
+    grantee,
+    ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'],
+    [arn(grantee, 'rds', 'snapshot:strongbox-*'), arn(grantee, 'rds', 'cluster-snapshot:strongbox-*')],
+    { StringEquals: managedByStrongbox },
+  );
+}
+
+/**
+ * Legal holds on snapshot backups: add or remove the `strongbox:legal-hold` tag, and nothing else, on snapshots
+ * Strongbox made. `aws:TagKeys` must be present (a DeleteTags without keys would remove every tag, the ownership
+ * tags included) and may name only that key.
+ */
+export function grantSnapshotLegalHoldTags(grantee: IGrantable & IConstruct): void {
+  const partition = Stack.of(grantee).partition;
+  grantSnapshotDescribe(
+    grantee,
+    'ec2:DescribeSnapshots supports no resource-level permissions, and the RDS snapshot Describe calls find a ' +
+      "backup's snapshots in every region it was copied to; they read metadata only.",
+  );
+  const onlyTheHoldTag = {
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [LEGAL_HOLD_TAG] },
+    Null: { 'aws:TagKeys': 'false' },
+    StringEquals: managedByStrongbox,
+  };
+  allow(grantee, ['ec2:CreateTags', 'ec2:DeleteTags'], [`arn:${partition}:ec2:*::snapshot/*`], onlyTheHoldTag);
+  allow(
+    grantee,
+    ['rds:AddTagsToResource', 'rds:RemoveTagsFromResource'],
+    [arn(grantee, 'rds', 'snapshot:strongbox-*'), arn(grantee, 'rds', 'cluster-snapshot:strongbox-*')],
+    onlyTheHoldTag,
+  );
+}

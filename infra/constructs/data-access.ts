@@ -85,6 +85,39 @@ export class DataAccess extends Construct {
     this.allowKey(grantee, 's3', ['kms:Decrypt', 'kms:GenerateDataKey']);
   }
 
+  /**
+   * Read the Object Lock state of every version of a backup's objects: ListObjectVersions (under tenants/ only) and
+   * HeadObject per version, whose lock headers S3 returns only with s3:GetObjectRetention and s3:GetObjectLegalHold.
+   * No kms:Decrypt comes with it, so the SSE-KMS contents stay unreadable through these grants.
+   */
+  grantVaultLockRead(grantee: IGrantable): void {
+    const objects = this.vaultObjects();
+    this.allow(grantee, ['s3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold'], [objects]);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [this.vaultBucketArn],
+        conditions: { StringLike: { 's3:prefix': `${VAULT_PREFIX}*` } },
+      }),
+    );
+    this.acknowledgeVault(grantee, objects);
+  }
+
+  /** Place and release legal holds on every version of a backup's objects (never retention, never a bypass). */
+  grantVaultLegalHold(grantee: IGrantable): void {
+    this.grantVaultLockRead(grantee);
+    this.allow(grantee, ['s3:PutObjectLegalHold'], [this.vaultObjects()]);
+  }
+
+  /**
+   * Delete every version of a pruned backup's objects. Object Lock still refuses a held or retained version: there is
+   * no s3:BypassGovernanceRetention here, nor anywhere in the service (DESIGN.md §9 P7).
+   */
+  grantVaultPrune(grantee: IGrantable): void {
+    this.grantVaultLockRead(grantee);
+    this.allow(grantee, ['s3:DeleteObjectVersion'], [this.vaultObjects()]);
+  }
+
   grantSecretsRead(grantee: IGrantable): void {
     const secrets = this.secrets();
     this.allow(grantee, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [secrets]);

@@ -4,9 +4,10 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { BACKUP_FAILED_METRIC, RDS_SNAPSHOT_QUOTA_METRIC } from '../contract';
+import { BACKUP_FAILED_METRIC, RDS_SNAPSHOT_QUOTA_METRIC, RETENTION_BRAKE_METRIC } from '../contract';
 import type { StrongboxFunction, StrongboxImageFunction } from './function';
 
 export interface ObservabilityProps {
@@ -15,17 +16,22 @@ export interface ObservabilityProps {
   readonly functions: Readonly<Record<string, StrongboxFunction | StrongboxImageFunction>>;
   readonly restoreStateMachine: IStateMachine;
   readonly snapshotStateMachine: IStateMachine;
+  readonly pruneStateMachine: IStateMachine;
+  /** Dead-letter queue of the daily prune schedule: a start Scheduler could not deliver. */
+  readonly pruneScheduleDeadLetters: IQueue;
 }
 
 /** Alarm when a region's manual RDS snapshots reach this percent of the quota (QUOTA_ALARM_RATIO in the domain). */
 export const RDS_QUOTA_ALARM_PERCENT = 80;
 
 const FIVE_MINUTES = Duration.minutes(5);
+const ONE_DAY = Duration.days(1);
 
 /**
  * Alarms on what an operator must act on: a failed backup (the `BackupFailed` metric the dump and snapshot handlers
  * emit, see BACKUP_FAILED_METRIC in infra/contract.ts), a failed or timed-out restore or snapshot backup execution,
- * a region's RDS manual snapshot quota at 80 % (RDS_SNAPSHOT_QUOTA_METRIC), and any function error.
+ * a region's RDS manual snapshot quota at 80 % (RDS_SNAPSHOT_QUOTA_METRIC), a tripped retention brake
+ * (RETENTION_BRAKE_METRIC), a failed prune execution or an undelivered daily prune start, and any function error.
  * They notify one encrypted SNS topic; subscribe to it per stage.
  */
 export class Observability extends Construct {
@@ -105,6 +111,41 @@ export class Observability extends Construct {
         period: FIVE_MINUTES,
       }),
       RDS_QUOTA_ALARM_PERCENT,
+    );
+
+    this.alarm(
+      'RetentionBrake',
+      "A source's retention brake tripped: its prune stopped until an admin acknowledges the deletions",
+      new Metric({
+        namespace: RETENTION_BRAKE_METRIC.namespace,
+        metricName: RETENTION_BRAKE_METRIC.metricName,
+        dimensionsMap: { ...RETENTION_BRAKE_METRIC.dimensions },
+        statistic: 'Sum',
+        // Prunes run daily: a trip stays visible for the day instead of flapping back after five minutes.
+        period: ONE_DAY,
+      }),
+    );
+
+    this.alarm(
+      'PruneFailed',
+      'A prune execution failed or timed out',
+      new MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: props.pruneStateMachine.metricFailed({ statistic: 'Sum', period: FIVE_MINUTES }),
+          timedOut: props.pruneStateMachine.metricTimedOut({ statistic: 'Sum', period: FIVE_MINUTES }),
+        },
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'PruneScheduleUndelivered',
+      'The daily prune schedule could not start the prune machine (message in its dead-letter queue)',
+      props.pruneScheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
     );
 
     for (const [name, fn] of Object.entries(props.functions)) {

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { ENTRIES, ENV } from '../contract';
 import { ApiErrors } from './api-errors';
 import { ApiFirewall } from './api-firewall';
-import { grantCloudRead } from './cloud-access';
+import { grantCloudRead, grantSnapshotLegalHoldTags } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction, type StrongboxImageFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
@@ -48,14 +48,19 @@ export interface TenantApiProps {
   readonly restoreStateMachine: IStateMachine;
   /** Started by POST /v1/backups for snapshot sources. */
   readonly snapshotStateMachine: IStateMachine;
+  /**
+   * Added to the retention routes' environment: the configured STRONGBOX_PRUNE_* variables (brake, pacing), so a
+   * preview plans exactly as the pruner does. @default - none (the runtime's defaults)
+   */
+  readonly retentionEnvironment?: Record<string, string>;
 }
 
-type ApiHandler = 'sources' | 'backups' | 'restores';
+type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention';
 
 /** Routes of the tenant API (docs/architecture.md); every one but /health goes through the authorizer. */
 export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler }> = [
   { path: '/v1/sources', methods: ['GET', 'POST'], handler: 'sources' },
-  { path: '/v1/sources/{id}', methods: ['GET', 'DELETE'], handler: 'sources' },
+  { path: '/v1/sources/{id}', methods: ['GET', 'PATCH', 'DELETE'], handler: 'sources' },
   { path: '/v1/backups', methods: ['GET', 'POST'], handler: 'backups' },
   { path: '/v1/backups/{id}', methods: ['GET'], handler: 'backups' },
   { path: '/v1/backups/{id}/download', methods: ['GET'], handler: 'backups' },
@@ -64,6 +69,12 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/restores/{id}', methods: ['GET'], handler: 'restores' },
   { path: '/v1/restores/{id}/approve', methods: ['POST'], handler: 'restores' },
   { path: '/v1/restores/{id}/reject', methods: ['POST'], handler: 'restores' },
+  { path: '/v1/retention/preview', methods: ['GET', 'POST'], handler: 'retention' },
+  { path: '/v1/retention/simulate', methods: ['POST'], handler: 'retention' },
+  { path: '/v1/retention/runs', methods: ['GET'], handler: 'retention' },
+  { path: '/v1/retention/runs/{id}', methods: ['GET'], handler: 'retention' },
+  { path: '/v1/retention/acknowledge', methods: ['POST'], handler: 'retention' },
+  { path: '/v1/backups/{id}/hold', methods: ['POST', 'DELETE'], handler: 'retention' },
 ];
 
 /**
@@ -103,9 +114,14 @@ export class TenantApi extends Construct {
     const sources = apiFunction('Sources', ENTRIES.sources, apiEnvironment);
     const backups = apiFunction('Backups', ENTRIES.backups, apiEnvironment);
     const restores = apiFunction('Restores', ENTRIES.restores, apiEnvironment);
-    this.handlers = { health, sources, backups, restores };
+    // Starts nothing: previews, run reports, brake acknowledgements and legal holds.
+    const retention = apiFunction('Retention', ENTRIES.retention, { ...environment, ...props.retentionEnvironment });
+    this.handlers = { health, sources, backups, restores, retention };
 
-    for (const fn of [sources, backups, restores]) data.grantCatalogReadWrite(fn);
+    for (const fn of [sources, backups, restores, retention]) data.grantCatalogReadWrite(fn);
+    // Legal holds: S3 Object Lock holds on every version of a dump's objects, the strongbox:legal-hold tag on snapshots.
+    data.grantVaultLegalHold(retention);
+    grantSnapshotLegalHoldTags(retention);
     data.grantSecretsManage(sources);
     data.grantVaultRead(backups);
     props.runDump.function.grantInvoke(backups);

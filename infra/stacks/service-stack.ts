@@ -6,6 +6,7 @@ import { Dumps } from '../constructs/dumps';
 import { DatabaseNetwork } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { Restore } from '../constructs/restore';
+import { Retention } from '../constructs/retention';
 import { Snapshots } from '../constructs/snapshots';
 import { TenantApi } from '../constructs/tenant-api';
 import { WorkerImage } from '../constructs/worker-image';
@@ -17,12 +18,16 @@ export interface ServiceStackProps extends StackProps {
   readonly data: DataExports;
 }
 
-/** The stateless stack: functions, the tenant API, the restore state machine and the alarms. */
+/**
+ * The stateless stack: functions, the tenant API, the restore, snapshot backup and prune state machines, the daily
+ * prune schedule and the alarms.
+ */
 export class ServiceStack extends Stack {
   readonly dataAccess: DataAccess;
   readonly dumps: Dumps;
   readonly restore: Restore;
   readonly snapshots: Snapshots;
+  readonly retention: Retention;
   readonly tenantApi: TenantApi;
   readonly observability: Observability;
 
@@ -49,10 +54,26 @@ export class ServiceStack extends Stack {
       [ENV.downloadUrlTtlSeconds]: String(config.downloadUrlTtlSeconds),
     };
 
+    // The prune knobs are set only where a stage configures them (the runtime's defaults apply otherwise), and with
+    // one value wherever they are set: the prune step and the retention API, which previews what the step would do.
+    const { retention } = config;
+    const pruneEnvironment = definedOnly({
+      [ENV.pruneStepSeconds]: retention.pruneStepSeconds,
+      [ENV.pruneEc2DeleteRate]: retention.ec2DeleteRate,
+      [ENV.pruneEc2DeleteBurst]: retention.ec2DeleteBurst,
+      [ENV.pruneMaxDeleteShare]: retention.maxDeleteShare,
+      [ENV.pruneMaxDeleteCount]: retention.maxDeleteCount,
+    });
+
     const image = new WorkerImage(this, 'WorkerImage').asset;
     this.dumps = new Dumps(this, 'Dumps', { image, data: this.dataAccess, environment, ...onNetwork });
     this.restore = new Restore(this, 'Restore', { image, data: this.dataAccess, environment, ...onNetwork });
     this.snapshots = new Snapshots(this, 'Snapshots', { data: this.dataAccess, environment });
+    this.retention = new Retention(this, 'Retention', {
+      data: this.dataAccess,
+      environment: { ...environment, ...pruneEnvironment },
+      schedule: { expression: retention.scheduleExpression, timeZone: retention.scheduleTimeZone },
+    });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
       data: this.dataAccess,
@@ -67,6 +88,7 @@ export class ServiceStack extends Stack {
       verifyBackup: this.dumps.verifyBackup,
       restoreStateMachine: this.restore.stateMachine,
       snapshotStateMachine: this.snapshots.stateMachine,
+      retentionEnvironment: pruneEnvironment,
     });
 
     const { handlers: api } = this.tenantApi;
@@ -75,12 +97,15 @@ export class ServiceStack extends Stack {
       stage: config.stage,
       restoreStateMachine: this.restore.stateMachine,
       snapshotStateMachine: this.snapshots.stateMachine,
+      pruneStateMachine: this.retention.stateMachine,
+      pruneScheduleDeadLetters: this.retention.deadLetterQueue,
       functions: {
         Authorizer: this.tenantApi.authorizer,
         Health: api.health,
         Sources: api.sources,
         Backups: api.backups,
         Restores: api.restores,
+        Retention: api.retention,
         RunDump: this.dumps.runDump,
         DumpFailed: this.dumps.dumpFailed,
         VerifyBackup: this.dumps.verifyBackup,
@@ -94,12 +119,21 @@ export class ServiceStack extends Stack {
         RestoreSnapshot: restore.snapshot,
         RestoreApproval: restore.approval,
         SnapshotBackup: this.snapshots.handler,
+        Prune: this.retention.handler,
       },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.tenantApi.api.url });
     new CfnOutput(this, 'RestoreStateMachineArn', { value: this.restore.stateMachine.stateMachineArn });
     new CfnOutput(this, 'SnapshotStateMachineArn', { value: this.snapshots.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PruneStateMachineArn', { value: this.retention.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
+}
+
+/** The variables whose value is configured; a number becomes its decimal text. */
+function definedOnly(variables: Record<string, number | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(variables).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])),
+  );
 }

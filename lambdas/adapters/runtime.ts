@@ -1,6 +1,6 @@
 import { monotonicFactory } from 'ulidx';
 import { formatId, type IdKind } from '../domain/ids';
-import type { Clock, IdGenerator } from '../ports/runtime';
+import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
 
 export class SystemClock implements Clock {
   now(): Date {
@@ -19,5 +19,11 @@ export class UlidIdGenerator implements IdGenerator {
 
   next(kind: IdKind): string {
     return formatId(kind, this.ulid(this.clock.now().getTime()));
+  }
+}
+
+export class TimerSleeper implements Sleeper {
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
   }
 }

@@ -13,13 +13,13 @@ import { PostgresAdmin } from '../adapters/dumps/postgres-admin';
 import { PostgresDumpLoader } from '../adapters/dumps/postgres-loader';
 import { PostgresDumpWriter } from '../adapters/dumps/postgres-writer';
 import { DnsHostGuard } from '../adapters/net/host-guard';
-import { SystemClock, UlidIdGenerator } from '../adapters/runtime';
+import { SystemClock, TimerSleeper, UlidIdGenerator } from '../adapters/runtime';
 import type { DatabaseEngine } from '../domain/source';
 import type { Catalog } from '../ports/catalog';
 import type { CloudResources } from '../ports/cloud';
 import type { DatabaseEngines } from '../ports/databases';
 import type { BackupJobs, HostGuard, RestoreWorkflow, SnapshotBackupWorkflow, TaskTokens } from '../ports/jobs';
-import type { Clock, IdGenerator } from '../ports/runtime';
+import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
 import type { SecretStore } from '../ports/secrets';
 import type { Vault } from '../ports/vault';
 import { parseEnv, type RuntimeEnv, runtimeEnvSchema } from '../shared/env';
@@ -36,6 +36,7 @@ export interface Runtime {
   readonly hostGuard: HostGuard;
   readonly engines: DatabaseEngines;
   readonly clock: Clock;
+  readonly sleeper: Sleeper;
   readonly ids: IdGenerator;
   /** Only where STRONGBOX_DUMP_FUNCTION and STRONGBOX_VERIFY_FUNCTION are set (the API). */
   readonly jobs: BackupJobs;
@@ -87,6 +88,7 @@ function build(): Runtime {
     }),
     engines,
     clock,
+    sleeper: new TimerSleeper(),
     ids: new UlidIdGenerator(clock),
     jobs:
       dump && verify

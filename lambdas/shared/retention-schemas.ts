@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BACKUP_TRIGGERS } from '../domain/backup';
-import { isId } from '../domain/ids';
+import { isId, isTenantId } from '../domain/ids';
 import { isValidTimeZone } from '../domain/retention/calendar';
 import { MAX_KEEP_COUNT, parseDuration, type RetentionPolicy } from '../domain/retention/policy';
 import { parseInput } from './validation';
@@ -112,4 +112,33 @@ export const holdSchema = z.strictObject({ reason: z.string().trim().min(1).max(
 export const acknowledgeSchema = z.strictObject({
   sourceId,
   deletions: z.number().int().min(1).max(1_000_000),
+});
+
+const count = z.number().int().min(0);
+
+/**
+ * The prune machine's state as the step receives it: `{}` (scheduled), `{run: {tenantId}}` (an operator's run for one
+ * tenant), or the cursor a previous step returned (plus Step Functions' AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID
+ * when continued as a new execution). The cursor is strict, so an operator's typo is an error, not a run of everyone.
+ */
+export const pruneCursorSchema = z.strictObject({
+  runId: z
+    .string()
+    .refine((value) => isId('pruneRun', value), 'must be a prune run id (prn_…)')
+    .optional(),
+  now: instant.optional(),
+  tenantId: z.string().refine(isTenantId, 'must be a tenant id').optional(),
+  tenant: z.string().refine(isTenantId, 'must be a tenant id').optional(),
+  tenantCursor: z.string().max(2048).optional(),
+  steps: count.optional(),
+  generation: count.optional(),
+  maxSteps: z.number().int().min(1).optional(),
+  totals: z.strictObject({ deleted: count, archived: count, skipped: count }).optional(),
+  done: z.boolean().optional(),
+  continueAsNew: z.boolean().optional(),
+});
+
+export const pruneStepSchema = z.strictObject({
+  action: z.literal('step'),
+  input: z.object({ run: pruneCursorSchema.optional() }),
 });

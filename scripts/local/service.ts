@@ -6,6 +6,7 @@ import { startAwsEndpoint } from './aws-endpoint';
 import { provisionDataStack } from './data-stack';
 import { LocalFunctions } from './functions';
 import { LOCAL_PRINCIPALS, LocalIssuer } from './issuer';
+import { provisionSchedules } from './schedules';
 import { LocalStateMachines } from './state-machines';
 import { type SynthesizedStacks, synthesizeCached } from './synth';
 import { TemplateResolver } from './template';
@@ -38,6 +39,9 @@ export interface LocalService {
   readonly tokens: Readonly<Record<string, string>>;
   readonly restoreStateMachineArn: string;
   readonly snapshotStateMachineArn: string;
+  readonly pruneStateMachineArn: string;
+  /** Names of the schedules created on the emulator (the daily prune); they fire only from a local ticker. */
+  readonly schedules: readonly string[];
   readonly functions: LocalFunctions;
   readonly machines: LocalStateMachines;
   readonly issuer: LocalIssuer;
@@ -67,6 +71,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const functions = LocalFunctions.declare(service, options.root, region, stacks.service.name);
   const machines = new LocalStateMachines(functions, { region, fastWaits: options.fastWaits ?? false });
   machines.declare(service, stacks.service.name);
+  const schedules = await provisionSchedules({ endpoint: options.motoEndpoint, region }, service, stacks.service.name);
   const api = readApi(service);
   functions.resolveEnvironments(service);
   machines.resolveDefinitions(service);
@@ -116,6 +121,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     tokens,
     restoreStateMachineArn: machines.byLogicalIdPrefix('Restore').arn,
     snapshotStateMachineArn: machines.byLogicalIdPrefix('Snapshots').arn,
+    pruneStateMachineArn: machines.byLogicalIdPrefix('RetentionPrune').arn,
+    schedules,
     functions,
     machines,
     issuer,

@@ -10,6 +10,8 @@ import { startLocalService } from './service';
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+/** local.json and the local issuer's key; STRONGBOX_LOCAL_DIR runs a second instance without touching the first's. */
+const stateDir = process.env.STRONGBOX_LOCAL_DIR ?? join(root, '.strongbox');
 
 async function main(): Promise<void> {
   const motoPort = port('STRONGBOX_MOTO_PORT', 4566);
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     apiPort: port('STRONGBOX_API_PORT', 4000),
     awsPort: port('STRONGBOX_LOCAL_AWS_PORT', 4567),
     logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    stateDir,
   });
 
   const local = {
@@ -32,10 +35,11 @@ async function main(): Promise<void> {
     region: service.region,
     restoreStateMachineArn: service.restoreStateMachineArn,
     snapshotStateMachineArn: service.snapshotStateMachineArn,
+    pruneStateMachineArn: service.pruneStateMachineArn,
     tokens: service.tokens,
     databases: { postgres: testbed.info.postgres, mysql: testbed.info.mysql },
   };
-  const file = join(root, '.strongbox', 'local.json');
+  const file = join(stateDir, 'local.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
 
@@ -44,9 +48,11 @@ Strongbox is running locally.
   API            ${service.apiUrl}   (GET /health; /v1/... with a bearer token)
   AWS emulator   ${moto.endpoint}   (moto_server: S3 vault, DynamoDB catalog, KMS, Secrets Manager)
   Step Functions ${service.awsUrl}   (aws stepfunctions ... --endpoint-url ${service.awsUrl})
+  Prune machine  ${service.pruneStateMachineArn}
+                 (its daily schedule is stored on the emulator, which never fires it: start-execution --input '{}' prunes now)
   PostgreSQL     ${testbed.info.postgres.host}:${testbed.info.postgres.port}   MariaDB ${testbed.info.mysql.host}:${testbed.info.mysql.port}
 URLs and tokens (admin, acme, globex) are in ${file}. Try:
-  TOKEN=$(node -p "require('./.strongbox/local.json').tokens.acme")
+  TOKEN=$(node -p "require('${file}').tokens.acme")
   curl -s ${service.apiUrl}/v1/sources -H "authorization: Bearer $TOKEN"
 The README's walkthrough goes from there. Ctrl-C stops everything this started.`);
 

@@ -249,6 +249,7 @@ export class LocalStateMachines {
       functions: this.functions,
       tokens: this.tokens,
       task: { Token: this.tokens.mint(executionArn) },
+      startExecution: (stateMachineArn, request) => this.start(stateMachineArn, request),
     };
     const handlers: LocalTaskHandlers = {};
     const zero: Record<string, number> = {};

@@ -2,13 +2,16 @@ import type { LocalFunctions } from './functions';
 import { MAX_TIMER_SECONDS, type TaskTokens, taskFailure } from './task-tokens';
 
 /**
- * Task states as local mode runs them, for the three Lambda resources the service's state machines use:
+ * Task states as local mode runs them, for the resources the service's state machines use. Three Lambda ones:
  * - `arn:aws:lambda:…` (CDK `payloadResponseOnly`): the input goes to the function, its result is the task result;
  * - `arn:aws:states:::lambda:invoke`: Parameters `{FunctionName, Payload, InvocationType?}`, result shaped like the
  *   service's (`{ExecutedVersion, Payload, StatusCode, …}`);
  * - `arn:aws:states:::lambda:invoke.waitForTaskToken`: the function is invoked with Payload (which must carry
  *   `$$.Task.Token`), its result is dropped, and the task waits for SendTaskSuccess/SendTaskFailure with that token,
- *   or for its TimeoutSeconds / HeartbeatSeconds to pass.
+ *   or for its TimeoutSeconds / HeartbeatSeconds to pass;
+ * and `arn:aws:states:::states:startExecution` (the prune machine continuing as new): Parameters
+ * `{StateMachineArn, Name?, Input?}` start an execution here (an object Input is sent as its JSON text) without
+ * waiting for it, and the result is the service's `{ExecutionArn, StartDate}`.
  */
 export interface AslState {
   Type: string;
@@ -32,11 +35,17 @@ export interface TaskRun {
   readonly tokens: TaskTokens;
   /** The execution's `$$.Task` (read by the executor when it evaluates Parameters). */
   readonly task: { Token: string };
+  /** StartExecution on the local machines; throws errors named as the API's (ExecutionAlreadyExists, …). */
+  readonly startExecution: (
+    stateMachineArn: string,
+    request: { name?: string; input?: string },
+  ) => { executionArn: string; startDate: Date };
 }
 
 const WAIT_FOR_TOKEN = /^arn:[^:]+:states:::lambda:invoke\.waitForTaskToken$/;
 const LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke$/;
 const FUNCTION_ARN = /^arn:[^:]+:lambda:/;
+const START_EXECUTION = /^arn:[^:]+:states:::states:startExecution$/;
 
 export function taskStates(states: Record<string, AslState>): [string, AslState][] {
   return Object.entries(states).flatMap(([name, state]) => {
@@ -107,6 +116,7 @@ export async function runTaskState(run: TaskRun, name: string, state: AslState, 
   run.tokens.discard(token);
   if (LAMBDA_INVOKE.test(resource)) return lambdaInvoke(run.functions, name, input);
   if (FUNCTION_ARN.test(resource)) return invokeFunction(run.functions, resource, input);
+  if (START_EXECUTION.test(resource)) return startExecution(run, name, input);
   throw new Error(`local mode cannot run task "${name}" with resource ${resource}`);
 }
 
@@ -188,4 +198,53 @@ async function waitForTaskToken(
   }
   wait.park();
   return wait.promise;
+}
+
+/** 1–80 characters, none of whitespace, brackets, wildcards, `"#%\\^|~`$&,;:/` or control characters. */
+const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,80}$/u;
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface StartExecutionParameters {
+  StateMachineArn: string;
+  Name?: string;
+  Input?: unknown;
+}
+
+/**
+ * Fire and forget, as the request-response integration is: the new execution runs on its own. The service reports
+ * the API's errors prefixed with the service name (`StepFunctions.ExecutionAlreadyExists`, …), which is what a
+ * Retry or Catch names; StartDate is epoch milliseconds, as in the service's task result.
+ */
+function startExecution(run: TaskRun, name: string, input: unknown): { ExecutionArn: string; StartDate: number } {
+  const params = input as Partial<StartExecutionParameters> | null;
+  if (typeof params?.StateMachineArn !== 'string')
+    throw taskFailure('States.Runtime', `task "${name}" has no StateMachineArn in its Parameters`, true);
+  if (params.Name !== undefined && (typeof params.Name !== 'string' || !EXECUTION_NAME.test(params.Name)))
+    throw taskFailure('StepFunctions.InvalidName', `Invalid Name: '${String(params.Name)}'`);
+  const text =
+    params.Input === undefined
+      ? undefined
+      : typeof params.Input === 'string'
+        ? params.Input
+        : JSON.stringify(params.Input);
+  if (text !== undefined && !isJson(text))
+    throw taskFailure('StepFunctions.InvalidExecutionInput', `Invalid State Machine Execution Input: '${text}'`);
+  try {
+    const started = run.startExecution(params.StateMachineArn, {
+      ...(params.Name === undefined ? {} : { name: params.Name }),
+      ...(text === undefined ? {} : { input: text }),
+    });
+    return { ExecutionArn: started.executionArn, StartDate: started.startDate.getTime() };
+  } catch (error) {
+    const failure = error as Error;
+    throw taskFailure(`StepFunctions.${failure.name}`, failure.message);
+  }
 }

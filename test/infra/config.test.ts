@@ -45,7 +45,31 @@ describe('stage configuration', () => {
       secretPrefix: 'strongbox/',
       downloadUrlTtlSeconds: 900,
       api: { throttlingRateLimit: 50, throttlingBurstLimit: 100, wafRequestsPerFiveMinutes: 2000 },
+      retention: { scheduleExpression: 'cron(0 2 * * ? *)', scheduleTimeZone: 'UTC' },
     });
+    // The prune knobs stay unset: the runtime's defaults (lambdas/shared/env.ts) apply.
+    expect(Object.keys(config.retention).sort()).toEqual(['scheduleExpression', 'scheduleTimeZone']);
+  });
+
+  it('accepts a prune schedule as a Scheduler cron or rate expression in an IANA time zone, and the prune knobs', () => {
+    // Prepare
+    const retention = [
+      { scheduleExpression: 'cron(15 1 ? * MON-FRI *)', scheduleTimeZone: 'Europe/Zurich' },
+      { scheduleExpression: 'rate(12 hours)', scheduleTimeZone: 'America/Argentina/Buenos_Aires' },
+      { scheduleExpression: 'rate(1 day)', pruneStepSeconds: 840, ec2DeleteRate: 2.5, ec2DeleteBurst: 20 },
+      { maxDeleteShare: 0, maxDeleteCount: 0 },
+    ];
+
+    // Act
+    const configs = retention.map((value) => parseStageConfig({ ...devConfig(), retention: value }));
+
+    // Assess
+    expect(configs.map((config) => config.retention)).toEqual([
+      retention[0],
+      retention[1],
+      { ...retention[2], scheduleTimeZone: 'UTC' },
+      { ...retention[3], scheduleExpression: 'cron(0 2 * * ? *)', scheduleTimeZone: 'UTC' },
+    ]);
   });
 
   it.each([
@@ -64,6 +88,33 @@ describe('stage configuration', () => {
       'network.subnetIds.0',
     ],
     ['a download URL lifetime above 15 minutes', { downloadUrlTtlSeconds: 3600 }, 'downloadUrlTtlSeconds'],
+    [
+      'a five-field (Unix) cron schedule',
+      { retention: { scheduleExpression: 'cron(0 2 * * *)' } },
+      'retention.scheduleExpression',
+    ],
+    [
+      'a rate with a singular unit for 2',
+      { retention: { scheduleExpression: 'rate(2 day)' } },
+      'retention.scheduleExpression',
+    ],
+    [
+      'a one-time at() schedule',
+      { retention: { scheduleExpression: 'at(2026-01-01T00:00:00)' } },
+      'retention.scheduleExpression',
+    ],
+    [
+      'a time zone that does not exist',
+      { retention: { scheduleTimeZone: 'Mars/Olympus_Mons' } },
+      'retention.scheduleTimeZone',
+    ],
+    [
+      'a prune step longer than the function may run',
+      { retention: { pruneStepSeconds: 900 } },
+      'retention.pruneStepSeconds',
+    ],
+    ['a brake share above 1', { retention: { maxDeleteShare: 1.5 } }, 'retention.maxDeleteShare'],
+    ['an unknown retention key', { retention: { keepDaily: 7 } }, 'retention'],
   ])('rejects %s and names the field', (_case, override, field) => {
     // Prepare
     const config = { ...devConfig(), ...override };

@@ -120,4 +120,25 @@ describe('least-privilege grants', () => {
     expect(JSON.stringify(catalog)).toContain('/index/gsi1');
     expect(JSON.stringify(catalog)).not.toContain('index/*');
   });
+
+  it('lets no role bypass Object Lock, and only the prune step delete object versions (DESIGN.md §9 P7)', () => {
+    // Prepare
+    const { service } = synth();
+    const prune = functionByEntry(service, entryPath(ENTRIES.prune)).resource;
+    const pruneRole = (prune.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+
+    // Act
+    const policies = Object.values(resourcesOfType(service, 'AWS::IAM::Policy'));
+
+    // Assess
+    for (const policy of policies) {
+      const text = JSON.stringify(policy.Properties.PolicyDocument);
+      expect(text).not.toContain('s3:BypassGovernanceRetention');
+      expect(text).not.toContain('s3:PutObjectRetention');
+      expect(text).not.toMatch(/"s3:\*"|"s3:Delete\*"/);
+      if (text.includes('s3:DeleteObjectVersion')) {
+        expect(JSON.stringify(policy.Properties.Roles)).toContain(`"${pruneRole}"`);
+      }
+    }
+  });
 });

@@ -12,7 +12,7 @@ describe('observability', () => {
 
     // Assess
     // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, then one per function
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 4);
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 7);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupFailed',

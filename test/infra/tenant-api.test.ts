@@ -47,12 +47,14 @@ describe('tenant API', () => {
     const sources = entryPath(ENTRIES.sources);
     const backups = entryPath(ENTRIES.backups);
     const restores = entryPath(ENTRIES.restores);
+    const retention = entryPath(ENTRIES.retention);
     expect(routes.sort()).toEqual(
       [
         `GET /health → ${entryPath(ENTRIES.health)}`,
         `GET /v1/sources → ${sources}`,
         `POST /v1/sources → ${sources}`,
         `GET /v1/sources/{id} → ${sources}`,
+        `PATCH /v1/sources/{id} → ${sources}`,
         `DELETE /v1/sources/{id} → ${sources}`,
         `GET /v1/backups → ${backups}`,
         `POST /v1/backups → ${backups}`,
@@ -64,6 +66,14 @@ describe('tenant API', () => {
         `GET /v1/restores/{id} → ${restores}`,
         `POST /v1/restores/{id}/approve → ${restores}`,
         `POST /v1/restores/{id}/reject → ${restores}`,
+        `GET /v1/retention/preview → ${retention}`,
+        `POST /v1/retention/preview → ${retention}`,
+        `POST /v1/retention/simulate → ${retention}`,
+        `GET /v1/retention/runs → ${retention}`,
+        `GET /v1/retention/runs/{id} → ${retention}`,
+        `POST /v1/retention/acknowledge → ${retention}`,
+        `POST /v1/backups/{id}/hold → ${retention}`,
+        `DELETE /v1/backups/{id}/hold → ${retention}`,
       ].sort(),
     );
   });
@@ -204,9 +214,14 @@ describe('tenant API', () => {
   it('lets API Gateway invoke only the functions behind its routes and the authorizer', () => {
     // Prepare
     const { service } = synth();
-    const expected = [ENTRIES.authorizer, ENTRIES.health, ENTRIES.sources, ENTRIES.backups, ENTRIES.restores].map(
-      (entry) => functionsByEntry(service).get(entryPath(entry))?.logicalId,
-    );
+    const expected = [
+      ENTRIES.authorizer,
+      ENTRIES.health,
+      ENTRIES.sources,
+      ENTRIES.backups,
+      ENTRIES.restores,
+      ENTRIES.retention,
+    ].map((entry) => functionsByEntry(service).get(entryPath(entry))?.logicalId);
 
     // Act
     const invoked = Object.values(resourcesOfType(service, 'AWS::Lambda::Permission'))
@@ -215,5 +230,27 @@ describe('tenant API', () => {
 
     // Assess
     expect(new Set(invoked)).toEqual(new Set(expected));
+  });
+
+  it('serves the retention routes from a function that starts nothing: the shared environment, no worker or machine', () => {
+    // Prepare
+    const { service } = synth();
+    const retention = functionsByEntry(service).get(entryPath(ENTRIES.retention));
+
+    // Act
+    const variables = Object.keys(retention?.resource.Properties.Environment?.Variables ?? {});
+
+    // Assess
+    expect(retention?.resource.Properties.Timeout).toBe(29);
+    for (const name of [
+      'STRONGBOX_DUMP_FUNCTION',
+      'STRONGBOX_VERIFY_FUNCTION',
+      'STRONGBOX_RESTORE_STATE_MACHINE_ARN',
+      'STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN',
+      'STRONGBOX_JWT_ISSUER',
+    ]) {
+      expect(variables, name).not.toContain(name);
+    }
+    expect(variables).toEqual(expect.arrayContaining(['STRONGBOX_TABLE_NAME', 'STRONGBOX_VAULT_BUCKET']));
   });
 });

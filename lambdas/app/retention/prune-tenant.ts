@@ -25,12 +25,15 @@ import {
   toRetentionBackup,
 } from './retention-inputs';
 
-/** Runs `work` for items with bounded concurrency, starting none after `deadline`; says how many it did not start. */
+/**
+ * Runs `work` for items with bounded concurrency, starting none after `deadline`; says how many it did not start and
+ * which threw.
+ */
 export type RunEach = <T>(
   items: readonly T[],
   work: (item: T) => Promise<void>,
   deadline: Date,
-) => Promise<{ notStarted: number }>;
+) => Promise<{ notStarted: number; failed: readonly { item: T; error: unknown }[] }>;
 
 export interface PruneTenantDeps {
   readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores' | 'pruneRuns'>;
@@ -145,7 +148,7 @@ export async function pruneTenant(
     report.skippedCount += 1;
     if (report.skipped.length < MAX_REPORTED_SKIPS) report.skipped.push(entry);
   };
-  const { notStarted } = await deps.runEach(
+  const { notStarted, failed } = await deps.runEach(
     work,
     async (item) => {
       const report = reportOf(item.sourceId);
@@ -165,6 +168,10 @@ export async function pruneTenant(
     },
     input.deadline,
   );
+  for (const { item, error } of failed) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    skip(reportOf(item.sourceId), { backupId: item.backupId, code: 'error', message: message.slice(0, 500) });
+  }
   const finished = notStarted === 0;
   if (finished) await releaseUsedAcknowledgements(deps, plan, sources);
   await saveRun(deps, { tenantId, runId, now: input.now, reports, existing, finished });

@@ -1,0 +1,139 @@
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
+import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
+
+/**
+ * The service stack's EventBridge Scheduler schedules (the daily prune), created on the emulator from the template,
+ * with what they reference: their dead-letter queues (created too) and execution roles (named only: nothing checks
+ * IAM here). moto stores schedules and never fires them (DESIGN.md §8); local mode's ticker reads them back. Run after
+ * the state machines are declared, so a target resolves to the local machine's ARN. Idempotent: a restart on a
+ * long-lived emulator updates the schedules it finds.
+ */
+type Props = Record<string, unknown>;
+
+export interface EmulatorEndpoint {
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+function physicalName(stackName: string, logicalId: string, max: number): string {
+  return `${stackName}-${logicalId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, max);
+}
+
+/**
+ * SQS over its JSON protocol (the repository has no SQS client). moto does not check signatures but tells services
+ * apart by the credential scope, so the request names `sqs` there.
+ */
+async function sqs(emulator: EmulatorEndpoint, action: string, body: Props): Promise<Props> {
+  const response = await fetch(emulator.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `AmazonSQS.${action}`,
+      authorization: `AWS4-HMAC-SHA256 Credential=local/20250101/${emulator.region}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`SQS ${action} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as Props;
+}
+
+/** CreateQueue answers the existing queue when the attributes match, so a restart reuses it. */
+async function provisionQueue(
+  emulator: EmulatorEndpoint,
+  resolver: TemplateResolver,
+  logicalId: string,
+  raw: Props,
+  stackName: string,
+) {
+  const props = resolver.resolve(raw) as Props;
+  const QueueName = typeof props.QueueName === 'string' ? props.QueueName : physicalName(stackName, logicalId, 80);
+  const Attributes: Record<string, string> = {};
+  for (const name of ['MessageRetentionPeriod', 'SqsManagedSseEnabled', 'VisibilityTimeout']) {
+    if (props[name] !== undefined) Attributes[name] = String(props[name]);
+  }
+  const { QueueUrl } = await sqs(emulator, 'CreateQueue', { QueueName, Attributes });
+  const arn = `arn:aws:sqs:${emulator.region}:${LOCAL_ACCOUNT}:${QueueName}`;
+  resolver.set(logicalId, { ref: String(QueueUrl), attributes: { Arn: arn, QueueName, QueueUrl: String(QueueUrl) } });
+}
+
+async function provisionSchedule(
+  scheduler: SchedulerClient,
+  resolver: TemplateResolver,
+  logicalId: string,
+  raw: Props,
+  stackName: string,
+) {
+  const props = resolver.resolve(raw) as Props;
+  const Name = typeof props.Name === 'string' ? props.Name : physicalName(stackName, logicalId, 64);
+  const GroupName = typeof props.GroupName === 'string' ? props.GroupName : 'default';
+  const input = {
+    Name,
+    GroupName,
+    ScheduleExpression: props.ScheduleExpression,
+    ScheduleExpressionTimezone: props.ScheduleExpressionTimezone,
+    FlexibleTimeWindow: props.FlexibleTimeWindow,
+    Target: props.Target,
+    State: props.State ?? 'ENABLED',
+    ...(props.Description === undefined ? {} : { Description: props.Description }),
+  } as CreateScheduleCommandInput;
+  try {
+    await scheduler.send(new CreateScheduleCommand(input));
+  } catch (error) {
+    if ((error as Error).name !== 'ConflictException') throw error;
+    await scheduler.send(new UpdateScheduleCommand(input));
+  }
+  const arn = `arn:aws:scheduler:${resolver.region}:${LOCAL_ACCOUNT}:schedule/${GroupName}/${Name}`;
+  resolver.set(logicalId, { ref: Name, attributes: { Arn: arn } });
+}
+
+/** Creates the stack's schedules (and their queues) on the emulator; returns the names of the schedules. */
+export async function provisionSchedules(
+  emulator: EmulatorEndpoint,
+  resolver: TemplateResolver,
+  stackName: string,
+): Promise<string[]> {
+  const schedules = resolver.resourcesOfType('AWS::Scheduler::Schedule');
+  if (schedules.length === 0) return [];
+  for (const [logicalId] of resolver.resourcesOfType('AWS::IAM::Role')) {
+    const name = physicalName(stackName, logicalId, 64);
+    resolver.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` } });
+  }
+  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::SQS::Queue')) {
+    await step(`queue ${logicalId}`, () =>
+      provisionQueue(emulator, resolver, logicalId, resource.Properties ?? {}, stackName),
+    );
+  }
+  const scheduler = new SchedulerClient({
+    region: emulator.region,
+    endpoint: emulator.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const names: string[] = [];
+    for (const [logicalId, resource] of schedules) {
+      await step(`schedule ${logicalId}`, () =>
+        provisionSchedule(scheduler, resolver, logicalId, resource.Properties ?? {}, stackName),
+      );
+      names.push(resolver.resource(logicalId).ref);
+    }
+    return names;
+  } finally {
+    scheduler.destroy();
+  }
+}
+
+async function step(what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    throw new Error(`provisioning ${what} failed: ${(error as Error).name}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
