@@ -108,8 +108,8 @@ async function registerSnapshotSource(
   deps: RegisterSourceDeps,
   input: RegisterSnapshotSourceInput,
 ): Promise<SourceView> {
-  await requireOwnedCloudResource(deps.cloud, input);
   const settings = await settingsOf(deps, input, input.region);
+  await requireOwnedCloudResource(deps.cloud, input);
   const source: Source = {
     tenantId: input.tenantId,
     id: deps.ids.next('source'),
