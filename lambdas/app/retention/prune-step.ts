@@ -103,8 +103,9 @@ export async function pruneStep(deps: PruneStepDeps, input: PruneCursor): Promis
     if (!result.finished) break;
     const { tenant: _finished, ...rest } = cursor;
     cursor = rest;
-    // An operator's one-tenant run ends with its tenant.
-    if (cursor.tenantId !== undefined) done = true;
+    // An operator's one-tenant run ends with its tenant; a run of everyone with the registry's last tenant (no cursor
+    // after it: otherwise the next nextTenant() would list from the start again and the run would never end).
+    if (cursor.tenantId !== undefined || cursor.tenantCursor === undefined) done = true;
   }
   const totals = {
     deleted: (input.totals?.deleted ?? 0) + sums.deleted,
