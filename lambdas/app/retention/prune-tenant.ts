@@ -173,7 +173,7 @@ export async function pruneTenant(
     skip(reportOf(item.sourceId), { backupId: item.backupId, code: 'error', message: message.slice(0, 500) });
   }
   const finished = notStarted === 0;
-  if (finished) await releaseUsedAcknowledgements(deps, plan, sources);
+  if (finished) await releaseUsedAcknowledgements(deps, tenantId, plan, sources);
   await saveRun(deps, { tenantId, runId, now: input.now, reports, existing, finished });
   return { finished, ...counts, brakeTripped };
 }
@@ -206,13 +206,21 @@ async function saveRun(
 /** An admin's acknowledgement covers one run: once a run has acted on it, it is removed from the source. */
 async function releaseUsedAcknowledgements(
   deps: Pick<PruneTenantDeps, 'catalog'>,
+  tenantId: string,
   plan: RetentionPlan,
   sources: Map<string, Source>,
 ): Promise<void> {
   for (const brake of plan.brake.sources) {
-    const source = sources.get(brake.sourceId);
-    if (!brake.acknowledged || source?.retentionBrake === undefined) continue;
-    const { retentionBrake: _used, ...rest } = source;
+    const used = sources.get(brake.sourceId)?.retentionBrake;
+    if (!brake.acknowledged || used === undefined) continue;
+    // Read the source again just before writing: an admin may have changed its policy, or acknowledged anew, while
+    // the run deleted. Only the acknowledgement this run used is removed; everything else stays as it is now.
+    const current = await deps.catalog.sources.get(tenantId, brake.sourceId);
+    const same = current?.retentionBrake;
+    if (current === undefined || same?.at !== used.at || same.by !== used.by || same.deletions !== used.deletions) {
+      continue;
+    }
+    const { retentionBrake: _used, ...rest } = current;
     await deps.catalog.sources.update(rest as Source);
   }
 }
