@@ -33,7 +33,7 @@ import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
  */
 type Props = Record<string, unknown>;
 
-function physicalName(stackName: string, logicalId: string, max: number): string {
+export function physicalName(stackName: string, logicalId: string, max: number): string {
   return `${stackName}-${logicalId}`
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '')

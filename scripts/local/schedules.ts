@@ -4,12 +4,14 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { physicalName } from './provision';
 import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
 
 /**
  * The service stack's EventBridge Scheduler schedules (the daily prune), created on the emulator from the template,
  * with what they reference: their dead-letter queues (created too) and execution roles (named only: nothing checks
- * IAM here). moto stores schedules and never fires them (DESIGN.md §8); local mode's ticker reads them back. Run after
+ * IAM here). moto stores schedules and never fires them (DESIGN.md §8); a local ticker (issue 5) will read them back. Run after
  * the state machines are declared, so a target resolves to the local machine's ARN. Idempotent: a restart on a
  * long-lived emulator updates the schedules it finds.
  */
@@ -20,32 +22,9 @@ export interface EmulatorEndpoint {
   readonly region: string;
 }
 
-function physicalName(stackName: string, logicalId: string, max: number): string {
-  return `${stackName}-${logicalId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, max);
-}
-
-/**
- * SQS over its JSON protocol (the repository has no SQS client). moto does not check signatures but tells services
- * apart by the credential scope, so the request names `sqs` there.
- */
-async function sqs(emulator: EmulatorEndpoint, action: string, body: Props): Promise<Props> {
-  const response = await fetch(emulator.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=local/20250101/${emulator.region}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SQS ${action} answered ${response.status}: ${text}`);
-  return JSON.parse(text) as Props;
-}
-
 /** CreateQueue answers the existing queue when the attributes match, so a restart reuses it. */
 async function provisionQueue(
-  emulator: EmulatorEndpoint,
+  sqs: SQSClient,
   resolver: TemplateResolver,
   logicalId: string,
   raw: Props,
@@ -57,8 +36,8 @@ async function provisionQueue(
   for (const name of ['MessageRetentionPeriod', 'SqsManagedSseEnabled', 'VisibilityTimeout']) {
     if (props[name] !== undefined) Attributes[name] = String(props[name]);
   }
-  const { QueueUrl } = await sqs(emulator, 'CreateQueue', { QueueName, Attributes });
-  const arn = `arn:aws:sqs:${emulator.region}:${LOCAL_ACCOUNT}:${QueueName}`;
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
+  const arn = `arn:aws:sqs:${resolver.region}:${LOCAL_ACCOUNT}:${QueueName}`;
   resolver.set(logicalId, { ref: String(QueueUrl), attributes: { Arn: arn, QueueName, QueueUrl: String(QueueUrl) } });
 }
 
@@ -104,17 +83,19 @@ export async function provisionSchedules(
     const name = physicalName(stackName, logicalId, 64);
     resolver.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` } });
   }
-  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::SQS::Queue')) {
-    await step(`queue ${logicalId}`, () =>
-      provisionQueue(emulator, resolver, logicalId, resource.Properties ?? {}, stackName),
-    );
-  }
-  const scheduler = new SchedulerClient({
+  const settings = {
     region: emulator.region,
     endpoint: emulator.endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  };
+  const sqs = new SQSClient(settings);
+  const scheduler = new SchedulerClient(settings);
   try {
+    for (const [logicalId, resource] of resolver.resourcesOfType('AWS::SQS::Queue')) {
+      await step(`queue ${logicalId}`, () =>
+        provisionQueue(sqs, resolver, logicalId, resource.Properties ?? {}, stackName),
+      );
+    }
     const names: string[] = [];
     for (const [logicalId, resource] of schedules) {
       await step(`schedule ${logicalId}`, () =>
@@ -125,6 +106,7 @@ export async function provisionSchedules(
     return names;
   } finally {
     scheduler.destroy();
+    sqs.destroy();
   }
 }
 
