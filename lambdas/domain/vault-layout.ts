@@ -1,4 +1,11 @@
-import { type Compression, DEFAULT_COMPRESSION, DUMP_FORMATS, type DumpBackup, type DumpFormat } from './backup';
+import {
+  type Backup,
+  type Compression,
+  DEFAULT_COMPRESSION,
+  DUMP_FORMATS,
+  type DumpBackup,
+  type DumpFormat,
+} from './backup';
 
 /** Vault keys (DESIGN.md §4). Every key starts with the tenant prefix; nothing is stored outside it. */
 export function tenantPrefix(tenantId: string): string {
@@ -39,4 +46,12 @@ export function backupKeys(backup: Pick<DumpBackup, 'tenantId' | 'sourceId' | 'i
     data: dataKey(backup.tenantId, backup.sourceId, backup.id, DUMP_FORMATS[backup.engine], DEFAULT_COMPRESSION),
     manifest: manifestKey(backup.tenantId, backup.sourceId, backup.id),
   };
+}
+
+/** The vault keys a backup's record names: a dump's data object and manifest, a snapshot backup's manifest. */
+export function recordedKeys(backup: Backup): string[] {
+  return [
+    ...(backup.kind === 'dump' && backup.object ? [backup.object.key] : []),
+    ...(backup.manifest ? [backup.manifest.key] : []),
+  ];
 }

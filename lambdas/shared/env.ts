@@ -55,6 +55,11 @@ export const runtimeEnvSchema = z.object({
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 
+/** The retention brake as configured (the prune step and the API's previews use the same). */
+export function retentionBrake(env: RuntimeEnv): { maxDeleteShare: number; maxDeleteCount: number | undefined } {
+  return { maxDeleteShare: env.STRONGBOX_PRUNE_MAX_DELETE_SHARE, maxDeleteCount: env.STRONGBOX_PRUNE_MAX_DELETE_COUNT };
+}
+
 export const authEnvSchema = z.object({
   /** Expected `iss` of tenant tokens. */
   STRONGBOX_JWT_ISSUER: z.string().min(1),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { BACKUP_TRIGGERS } from '../domain/backup';
-import { isId, isTenantId } from '../domain/ids';
 import { isValidTimeZone } from '../domain/retention/calendar';
 import { MAX_KEEP_COUNT, parseDuration, type RetentionPolicy } from '../domain/retention/policy';
+import { idSchema, tenantIdSchema } from './id-schemas';
 import { parseInput } from './validation';
 
 /**
@@ -71,7 +71,7 @@ export function parseRetentionPolicy(value: unknown): RetentionPolicy {
   return parseInput(retentionPolicySchema, value, 'retention policy');
 }
 
-const sourceId = z.string().refine((value) => isId('source', value), 'must be a source id (src_…)');
+const sourceId = idSchema('source');
 const instant = z.iso.datetime({ offset: true });
 
 /** GET /v1/retention/preview?sourceId= */
@@ -122,13 +122,10 @@ const count = z.number().int().min(0);
  * when continued as a new execution). The cursor is strict, so an operator's typo is an error, not a run of everyone.
  */
 export const pruneCursorSchema = z.strictObject({
-  runId: z
-    .string()
-    .refine((value) => isId('pruneRun', value), 'must be a prune run id (prn_…)')
-    .optional(),
+  runId: idSchema('pruneRun').optional(),
   now: instant.optional(),
-  tenantId: z.string().refine(isTenantId, 'must be a tenant id').optional(),
-  tenant: z.string().refine(isTenantId, 'must be a tenant id').optional(),
+  tenantId: tenantIdSchema.optional(),
+  tenant: tenantIdSchema.optional(),
   tenantCursor: z.string().max(2048).optional(),
   steps: count.optional(),
   generation: count.optional(),

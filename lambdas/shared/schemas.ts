@@ -1,17 +1,16 @@
 import { z } from 'zod';
-import { ID_PREFIXES, type IdKind, isId, isTenantId } from '../domain/ids';
 import { DEVICE_PATTERN, isDbIdentifier, VOLUME_TYPES } from '../domain/snapshot';
 import { DATABASE_ENGINES, DATABASE_NAME_PATTERN } from '../domain/source';
+import { idSchema } from './id-schemas';
 import { retentionPolicySchema } from './retention-schemas';
 
 /**
  * Request schemas of the tenant API. Objects are strict: an unknown field (`tenantId`, `status`, `bucket`…) is a 400
  * naming it, never silently applied. Ids are checked for shape so a malformed id is a 400, a well-formed unknown one a 404.
  */
-export const tenantIdSchema = z.string().refine(isTenantId, 'must be a tenant id');
-export function idSchema(kind: IdKind) {
-  return z.string().refine((value) => isId(kind, value), `must be a ${kind} id (${ID_PREFIXES[kind]}_…)`);
-}
+export { idSchema, tenantIdSchema } from './id-schemas';
+
+const name = z.string().trim().min(1).max(100);
 const sourceId = idSchema('source');
 const backupId = idSchema('backup');
 
@@ -61,7 +60,7 @@ const sourceSettingsSchema = z
  */
 export const updateSourceSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: name.optional(),
     settings: z
       .strictObject({
         copyRegions: copyRegionsSchema.optional(),
@@ -73,11 +72,10 @@ export const updateSourceSchema = z
   .refine((body) => body.name !== undefined || body.settings !== undefined, 'give name and/or settings');
 export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
 
-const name = z.string().trim().min(1).max(100);
 const dbIdentifier = z.string().refine(isDbIdentifier, 'must be an RDS identifier (letters, digits, hyphens; 1–63)');
 
 const databaseSourceSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name,
   type: z.enum(DATABASE_ENGINES),
   host: hostName,
   port: z.number().int().min(1).max(65535).optional(),

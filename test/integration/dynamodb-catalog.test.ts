@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambdas/adapters/aws/clients';
 import { DynamoDbCatalog } from '../../lambdas/adapters/aws/dynamodb-catalog';
-import { finishDeletion, startDeletion } from '../../lambdas/domain/backup';
+import { finishDeletion, startDeletion } from '../../lambdas/domain/backup-retention';
 import { createTestResources } from '../support/aws-resources';
 import { describeCatalogContract } from '../support/catalog-contract';
 import { aCompleteBackup, aSource, ids, later } from '../support/catalog-fixtures';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Backup, finishDeletion, skipDeletion, startDeletion } from '../../lambdas/domain/backup';
+import type { Backup } from '../../lambdas/domain/backup';
+import { finishDeletion, skipDeletion, startDeletion } from '../../lambdas/domain/backup-retention';
 import type { PruneRun } from '../../lambdas/domain/retention/prune-run';
 import type { Source } from '../../lambdas/domain/source';
 import type { Catalog } from '../../lambdas/ports/catalog';

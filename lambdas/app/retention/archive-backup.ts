@@ -1,10 +1,10 @@
-import { recordArchived } from '../../domain/backup';
+import { recordArchived } from '../../domain/backup-retention';
 import { isStrongboxError } from '../../domain/errors';
+import { isArchivable } from '../../domain/retention/archive';
 import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { Clock } from '../../ports/runtime';
 import type { Pace } from './delete-backup';
-import { isArchivable } from './preview';
 
 export interface ArchiveBackupDeps {
   readonly catalog: Pick<Catalog, 'backups'>;

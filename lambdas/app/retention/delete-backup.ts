@@ -1,13 +1,8 @@
-import {
-  type Backup,
-  finishDeletion,
-  isDumpBackup,
-  type RetentionNote,
-  skipDeletion,
-  startDeletion,
-} from '../../domain/backup';
+import type { Backup, RetentionNote } from '../../domain/backup';
+import { finishDeletion, skipDeletion, startDeletion } from '../../domain/backup-retention';
 import { DeletionBlockedError, isStrongboxError, StaleStateError } from '../../domain/errors';
 import type { SnapshotArtifact } from '../../domain/snapshot';
+import { recordedKeys } from '../../domain/vault-layout';
 import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { Clock } from '../../ports/runtime';
@@ -32,14 +27,6 @@ export type DeleteOutcome =
 
 function skipped(backupId: string, code: string, message: string): DeleteOutcome {
   return { outcome: 'skipped', backupId, code, message };
-}
-
-/** Vault keys of a backup: a dump's data object and manifest, a snapshot backup's manifest. */
-function vaultKeys(backup: Backup): string[] {
-  const keys: string[] = [];
-  if (isDumpBackup(backup) && backup.object) keys.push(backup.object.key);
-  if (backup.manifest) keys.push(backup.manifest.key);
-  return keys;
 }
 
 /**
@@ -71,7 +58,7 @@ export async function deleteBackup(
   }
   if (fresh.legalHold !== undefined) return skipped(backupId, 'legal_hold', 'placed under legal hold meanwhile');
 
-  const keys = vaultKeys(fresh);
+  const keys = recordedKeys(fresh);
   for (const key of keys) {
     const protection = await deps.vault.protection(key);
     if (protection?.legalHold) {

@@ -1,6 +1,7 @@
-import { type Backup, isDumpBackup, placeLegalHold, releaseLegalHold } from '../../domain/backup';
-import { ConflictError } from '../../domain/errors';
+import type { Backup } from '../../domain/backup';
+import { placeLegalHold, releaseLegalHold } from '../../domain/backup-retention';
 import { TAGS } from '../../domain/snapshot';
+import { recordedKeys } from '../../domain/vault-layout';
 import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { Clock } from '../../ports/runtime';
@@ -14,16 +15,9 @@ export interface LegalHoldDeps {
   readonly clock: Clock;
 }
 
-function vaultKeys(backup: Backup): string[] {
-  return [
-    ...(isDumpBackup(backup) && backup.object ? [backup.object.key] : []),
-    ...(backup.manifest ? [backup.manifest.key] : []),
-  ];
-}
-
 /** Puts the hold on (or takes it off) the artifacts themselves: S3 Object Lock legal hold, a tag on each snapshot. */
 async function applyToArtifacts(deps: LegalHoldDeps, backup: Backup, on: boolean): Promise<void> {
-  for (const key of vaultKeys(backup)) await deps.vault.setLegalHold(key, on);
+  for (const key of recordedKeys(backup)) await deps.vault.setLegalHold(key, on);
   if (backup.kind !== 'snapshot') return;
   for (const snapshot of backup.snapshots ?? []) {
     if (snapshot.type === 'ebs-snapshot') {
@@ -45,19 +39,14 @@ export async function placeHold(
   input: { tenantId: string; backupId: string; by: string; reason?: string | undefined },
 ): Promise<Backup> {
   const backup = await getBackup(deps.catalog, input.tenantId, input.backupId);
-  if (backup.status !== 'succeeded') {
-    throw new ConflictError(
-      `backup ${backup.id} is ${backup.status}; only succeeded backups can be held`,
-      'invalid_state',
-    );
-  }
   if (backup.legalHold !== undefined) return backup;
-  await applyToArtifacts(deps, backup, true);
+  // The domain decides whether the backup can be held (succeeded only) before anything is marked.
   const held = placeLegalHold(backup, {
     by: input.by,
     at: deps.clock.now().toISOString(),
     ...(input.reason === undefined ? {} : { reason: input.reason }),
   });
+  await applyToArtifacts(deps, backup, true);
   await deps.catalog.backups.save(held, backup.status);
   return held;
 }

@@ -1,7 +1,6 @@
 import type { Backup } from '../../domain/backup';
-import { isSnapshotBackup } from '../../domain/backup';
 import { ValidationError } from '../../domain/errors';
-import { type ArchiveDecision, planArchive } from '../../domain/retention/archive';
+import { type ArchiveDecision, isArchivable, planArchive } from '../../domain/retention/archive';
 import type { RetentionDecision, RetentionPlan } from '../../domain/retention/plan-types';
 import { planRetention } from '../../domain/retention/planner';
 import type { RetentionPolicy } from '../../domain/retention/policy';
@@ -40,18 +39,6 @@ export interface RetentionPreview {
   readonly coverage: RetentionPlan['coverage'];
   readonly brake: RetentionPlan['brake'];
   readonly archive: readonly ArchiveDecision[];
-}
-
-/** True for a completed EBS snapshot backup with a snapshot still in the standard tier (what the archive tier takes). */
-export function isArchivable(backup: Backup): boolean {
-  if (!isSnapshotBackup(backup) || backup.status !== 'succeeded') return false;
-  if (backup.sourceType !== 'ebs-volume' && backup.sourceType !== 'ec2-instance') return false;
-  const snapshots = backup.snapshots ?? [];
-  return (
-    snapshots.length > 0 &&
-    snapshots.every((s) => s.type === 'ebs-snapshot') &&
-    snapshots.some((s) => s.storageTier !== 'archive')
-  );
 }
 
 function view(

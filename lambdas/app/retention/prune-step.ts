@@ -69,15 +69,17 @@ async function nextTenant(
 export async function pruneStep(deps: PruneStepDeps, input: PruneCursor): Promise<PruneStepResult> {
   const started = deps.clock.now();
   const deadline = new Date(started.getTime() + deps.stepSeconds * 1000);
+  // A continued execution's input still says continueAsNew: that was the previous execution's business.
+  const { continueAsNew: _previous, ...carried } = input;
   let cursor: PruneCursor = {
-    ...input,
+    ...carried,
     runId: input.runId ?? deps.ids.next('pruneRun'),
     now: input.now ?? started.toISOString(),
     steps: (input.steps ?? 0) + 1,
     generation: input.generation ?? 0,
+    // An operator's one-tenant run starts on its tenant.
+    ...(input.runId === undefined && input.tenantId !== undefined ? { tenant: input.tenantId } : {}),
   };
-  delete (cursor as { continueAsNew?: boolean }).continueAsNew;
-  if (input.runId === undefined && input.tenantId !== undefined) cursor = { ...cursor, tenant: input.tenantId };
   const sums = { deleted: 0, archived: 0, skipped: 0, brakeTripped: 0 };
   let done = cursor.done === true;
   while (!done && deps.clock.now() < deadline) {

@@ -1,4 +1,4 @@
-import { planArchive } from '../../domain/retention/archive';
+import { isArchivable, planArchive } from '../../domain/retention/archive';
 import type { RetentionPlan } from '../../domain/retention/plan-types';
 import { planRetention } from '../../domain/retention/planner';
 import {
@@ -14,7 +14,6 @@ import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
 import { archiveBackup } from './archive-backup';
 import { deleteBackup, type Pace } from './delete-backup';
-import { isArchivable } from './preview';
 import {
   type BrakeSettings,
   brakeFor,

@@ -1,46 +1,35 @@
 import type { Backup } from '../../domain/backup';
-import type { Restore } from '../../domain/restore';
+import { isFinished, type Restore } from '../../domain/restore';
 import type { BrakeOptions, RetentionBackup } from '../../domain/retention/plan-types';
 import type { RetentionPolicy } from '../../domain/retention/policy';
 import { type Source, sourceSettings } from '../../domain/source';
-import type { Catalog } from '../../ports/catalog';
+import type { Catalog, Page, PageRequest } from '../../ports/catalog';
 
 /** What retention reads from the catalog, and how catalog records become the planner's input. */
 const PAGE = 100;
 
-/** Every backup of a tenant (or of one of its sources), newest first. */
-export async function loadBackups(
-  catalog: Pick<Catalog, 'backups'>,
-  tenantId: string,
-  sourceId?: string,
-): Promise<Backup[]> {
-  const out: Backup[] = [];
+/** Every item of a paged catalog listing, in the listing's order. */
+async function allPages<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await catalog.backups.list(tenantId, {
-      limit: PAGE,
-      ...(sourceId === undefined ? {} : { sourceId }),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
+    const page = await list({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return out;
 }
 
-export async function loadSources(catalog: Pick<Catalog, 'sources'>, tenantId: string): Promise<Map<string, Source>> {
-  const out = new Map<string, Source>();
-  let cursor: string | undefined;
-  do {
-    const page = await catalog.sources.list(tenantId, { limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    for (const source of page.items) out.set(source.id, source);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return out;
+/** Every backup of a tenant (or of one of its sources), newest first. */
+export function loadBackups(catalog: Pick<Catalog, 'backups'>, tenantId: string, sourceId?: string): Promise<Backup[]> {
+  return allPages((page) =>
+    catalog.backups.list(tenantId, { ...page, ...(sourceId === undefined ? {} : { sourceId }) }),
+  );
 }
 
-export function isOpenRestore(restore: Restore): boolean {
-  return restore.status !== 'succeeded' && restore.status !== 'failed';
+export async function loadSources(catalog: Pick<Catalog, 'sources'>, tenantId: string): Promise<Map<string, Source>> {
+  const sources = await allPages((page) => catalog.sources.list(tenantId, page));
+  return new Map(sources.map((source) => [source.id, source]));
 }
 
 export interface OpenRestores {
@@ -51,7 +40,7 @@ export interface OpenRestores {
 }
 
 function addOpen(into: OpenRestores, restore: Restore): void {
-  if (!isOpenRestore(restore)) return;
+  if (isFinished(restore)) return;
   into.backupIds.add(restore.backupId);
   if (restore.preRestoreBackupId !== undefined) into.preRestoreIds.add(restore.preRestoreBackupId);
 }
@@ -62,13 +51,11 @@ export async function loadOpenRestores(
   tenantId: string,
   options: { newestOnly?: boolean } = {},
 ): Promise<OpenRestores> {
+  const restores = options.newestOnly
+    ? (await catalog.restores.list(tenantId, { limit: PAGE })).items
+    : await allPages((page) => catalog.restores.list(tenantId, page));
   const open: OpenRestores = { backupIds: new Set(), preRestoreIds: new Set() };
-  let cursor: string | undefined;
-  do {
-    const page = await catalog.restores.list(tenantId, { limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    for (const restore of page.items) addOpen(open, restore);
-    cursor = options.newestOnly ? undefined : page.nextCursor;
-  } while (cursor !== undefined);
+  for (const restore of restores) addOpen(open, restore);
   return open;
 }
 

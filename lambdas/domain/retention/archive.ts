@@ -1,3 +1,4 @@
+import { type Backup, isSnapshotBackup } from '../backup';
 import type { RetentionDecision, TierPlace } from './plan-types';
 import type { RetentionPolicy } from './policy';
 
@@ -68,4 +69,16 @@ export function planArchive(input: {
     });
   }
   return out;
+}
+
+/** True for a completed EBS snapshot backup with a snapshot still in the standard tier (what the archive tier takes). */
+export function isArchivable(backup: Backup): boolean {
+  if (!isSnapshotBackup(backup) || backup.status !== 'succeeded') return false;
+  if (backup.sourceType !== 'ebs-volume' && backup.sourceType !== 'ec2-instance') return false;
+  const snapshots = backup.snapshots ?? [];
+  return (
+    snapshots.length > 0 &&
+    snapshots.every((s) => s.type === 'ebs-snapshot') &&
+    snapshots.some((s) => s.storageTier !== 'archive')
+  );
 }

@@ -3,6 +3,7 @@ import { placeHold, releaseHold } from '../../app/retention/legal-hold';
 import { previewPolicyChange, previewRetention, simulateRetention } from '../../app/retention/preview';
 import { getPruneRun, listPruneRuns } from '../../app/retention/prune-runs';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
+import { retentionBrake } from '../../shared/env';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
@@ -27,14 +28,7 @@ export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
   const tenantId = requireTenant(principal);
   requireRole(principal, 'member');
-  const previewDeps = {
-    catalog: deps.catalog,
-    clock: deps.clock,
-    brake: {
-      maxDeleteShare: deps.env.STRONGBOX_PRUNE_MAX_DELETE_SHARE,
-      maxDeleteCount: deps.env.STRONGBOX_PRUNE_MAX_DELETE_COUNT,
-    },
-  };
+  const previewDeps = { catalog: deps.catalog, clock: deps.clock, brake: retentionBrake(deps.env) };
   const body = () => parseJsonBody(event.body, event.isBase64Encoded);
   switch (routeKey(event)) {
     case 'GET /v1/retention/preview': {

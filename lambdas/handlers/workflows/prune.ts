@@ -3,6 +3,7 @@ import { Pacer, pacedEach } from '../../app/retention/pacer';
 import type { PruneCursor } from '../../app/retention/prune-step';
 import { pruneStep } from '../../app/retention/prune-step';
 import type { RunEach } from '../../app/retention/prune-tenant';
+import { retentionBrake } from '../../shared/env';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { pruneStepSchema } from '../../shared/retention-schemas';
@@ -36,10 +37,7 @@ export const handler = taskHandler(async (event: unknown) => {
     {
       ...deps,
       stepSeconds: env.STRONGBOX_PRUNE_STEP_SECONDS,
-      brake: {
-        maxDeleteShare: env.STRONGBOX_PRUNE_MAX_DELETE_SHARE,
-        maxDeleteCount: env.STRONGBOX_PRUNE_MAX_DELETE_COUNT,
-      },
+      brake: retentionBrake(env),
       paceEc2: (call) => ec2.run(call),
       paceRds: (call) => rds.run(call),
       runEach,
