@@ -71,6 +71,25 @@ export function skipDeletion<T extends Backup>(backup: T, note: RetentionNote, l
   } as T;
 }
 
+/**
+ * Retention had to stop deleting a backup. When some of its data may be gone already (`partlyGone`: a resumed deletion,
+ * or an artifact was removed in this attempt) it stays `deleting` with the reason, so nobody restores from it and the
+ * next run resumes; otherwise it is whole and goes back to `succeeded` (skipDeletion).
+ */
+export function haltDeletion<T extends Backup>(
+  backup: T,
+  note: RetentionNote,
+  options: { readonly partlyGone: boolean; readonly lockedUntil?: string | undefined },
+): T {
+  if (!options.partlyGone) return skipDeletion(backup, note, options.lockedUntil);
+  requireStatus(backup, ['deleting'], 'record a halted deletion');
+  return {
+    ...backup,
+    retentionSkip: note,
+    ...(options.lockedUntil === undefined ? {} : { lockedUntil: options.lockedUntil }),
+  };
+}
+
 /** Retention moved these snapshots of a succeeded snapshot backup to the archive tier. */
 export function recordArchived(backup: SnapshotBackup, snapshotIds: readonly string[], now: Date): SnapshotBackup {
   requireStatus(backup, ['succeeded'], 'archive it');

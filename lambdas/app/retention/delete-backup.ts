@@ -1,5 +1,5 @@
 import type { Backup, RetentionNote } from '../../domain/backup';
-import { finishDeletion, skipDeletion, startDeletion } from '../../domain/backup-retention';
+import { finishDeletion, haltDeletion, startDeletion } from '../../domain/backup-retention';
 import { DeletionBlockedError, isStrongboxError, StaleStateError } from '../../domain/errors';
 import type { SnapshotArtifact } from '../../domain/snapshot';
 import { recordedKeys } from '../../domain/vault-layout';
@@ -37,8 +37,10 @@ function skipped(backupId: string, code: string, message: string): DeleteOutcome
  * 4. the artifacts go — snapshots first, paced (EC2 DeleteSnapshot shares a 100-token bucket refilled at 5/s), then the
  *    vault objects; an artifact already gone counts as deleted (reruns converge, P5);
  * 5. the record becomes a tombstone (`deleted`, expires after TOMBSTONE_TTL_DAYS).
- * When an artifact cannot be deleted: if nothing is gone yet the backup goes back to `succeeded` with the reason;
- * if something is, it stays `deleting` (never `succeeded` over missing data) with the reason, and the next run resumes.
+ * Whenever it stops (a protection found, an open restore, an artifact that cannot be deleted): if nothing can be gone
+ * yet the backup goes back to `succeeded` with the reason; if something may be (this attempt removed an artifact, or it
+ * resumes an interrupted deletion) it stays `deleting` with the reason — never `succeeded` over missing data (P5) — and
+ * the next run resumes it.
  */
 export async function deleteBackup(
   deps: DeleteBackupDeps,
@@ -58,19 +60,24 @@ export async function deleteBackup(
   }
   if (fresh.legalHold !== undefined) return skipped(backupId, 'legal_hold', 'placed under legal hold meanwhile');
 
+  // A resumed deletion (status was `deleting`) may already have removed some artifacts: those report 'gone'.
+  let partlyGone = fresh.status === 'deleting';
+  /** Stops here, recording why: back to `succeeded` if the backup is whole, still `deleting` if it may not be. */
+  const halt = async (from: Backup, code: string, message: string, lockedUntil?: string): Promise<DeleteOutcome> => {
+    await record(deps, from, (b) => haltDeletion(b, note(code, message), { partlyGone, lockedUntil }));
+    return skipped(backupId, code, message);
+  };
+
   const keys = recordedKeys(fresh);
   for (const key of keys) {
     const protection = await deps.vault.protection(key);
     if (protection?.legalHold) {
-      const message = `vault object ${key} carries an S3 Object Lock legal hold`;
-      await record(deps, fresh, (b) => skipDeletion(b, note('legal_hold', message)));
-      return skipped(backupId, 'legal_hold', message);
+      return halt(fresh, 'legal_hold', `vault object ${key} carries an S3 Object Lock legal hold`);
     }
     const until = protection?.retainUntil;
     if (until !== undefined && Date.parse(until) > deps.clock.now().getTime()) {
-      const message = `vault object ${key} is under S3 Object Lock (${protection?.mode ?? 'retention'}) until ${until}`;
-      await record(deps, fresh, (b) => skipDeletion(b, note('locked', message), until));
-      return skipped(backupId, 'locked', message);
+      const mode = protection?.mode ?? 'retention';
+      return halt(fresh, 'locked', `vault object ${key} is under S3 Object Lock (${mode}) until ${until}`, until);
     }
   }
 
@@ -84,30 +91,21 @@ export async function deleteBackup(
   }
   const open = await loadOpenRestores(deps.catalog, tenantId, { newestOnly: true });
   if (open.backupIds.has(backupId) || open.preRestoreIds.has(backupId)) {
-    const message = 'an open restore reads it';
-    if (fresh.status === 'succeeded') await record(deps, deleting, (b) => skipDeletion(b, note('in_use', message)));
-    return skipped(backupId, 'in_use', message);
+    return halt(deleting, 'in_use', 'an open restore reads it');
   }
 
-  // A resumed deletion (status was `deleting`) may already have removed some artifacts: those report 'gone'.
-  let removedSomething = fresh.status === 'deleting';
   try {
     for (const snapshot of fresh.kind === 'snapshot' ? (fresh.snapshots ?? []) : []) {
       await deleteSnapshot(deps, snapshot);
-      removedSomething = true;
+      partlyGone = true;
     }
     for (const key of keys) {
       await deps.vault.removeAllVersions(key);
-      removedSomething = true;
+      partlyGone = true;
     }
   } catch (error) {
     const code = error instanceof DeletionBlockedError ? error.reason : isStrongboxError(error) ? error.code : 'error';
-    const message = error instanceof Error ? error.message : String(error);
-    // Nothing gone yet: the backup is whole again. Something gone: it stays `deleting`, so nobody restores from it.
-    await record(deps, deleting, (b) =>
-      removedSomething ? { ...b, retentionSkip: note(code, message) } : skipDeletion(b, note(code, message)),
-    );
-    return skipped(backupId, code, message);
+    return halt(deleting, code, error instanceof Error ? error.message : String(error));
   }
   await record(deps, deleting, (b) => finishDeletion(b, deps.clock.now()));
   return { outcome: 'deleted', backupId };
