@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulidx';
-import { formatId, type IdKind } from '../domain/ids';
+import { formatId, type GeneratedIdKind } from '../domain/ids';
 import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
 
 export class SystemClock implements Clock {
@@ -17,7 +17,7 @@ export class UlidIdGenerator implements IdGenerator {
 
   constructor(private readonly clock: Clock = new SystemClock()) {}
 
-  next(kind: IdKind): string {
+  next(kind: GeneratedIdKind): string {
     return formatId(kind, this.ulid(this.clock.now().getTime()));
   }
 }

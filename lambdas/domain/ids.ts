@@ -1,9 +1,14 @@
 /**
- * Identifiers. Resource ids are `<prefix>_<ULID>`: sortable by creation time, so "newest first" is a key order.
- * Generating them needs a clock and randomness, which the domain does not have: see ports/runtime.ts.
+ * Identifiers. Generated resource ids are `<prefix>_<ULID>`: sortable by creation time, so "newest first" is a key
+ * order. Generating them needs a clock and randomness, which the domain does not have: see ports/runtime.ts.
+ * Policy ids are the exception: the tenant names them (`PUT /v1/policies/{id}`), lowercase letters, digits, dashes.
  */
-export const ID_PREFIXES = { source: 'src', backup: 'bkp', restore: 'rst', pruneRun: 'prn' } as const;
-export type IdKind = keyof typeof ID_PREFIXES;
+export const ID_PREFIXES = { source: 'src', backup: 'bkp', restore: 'rst', pruneRun: 'prn', dispatch: 'dsp' } as const;
+export type GeneratedIdKind = keyof typeof ID_PREFIXES;
+export type IdKind = GeneratedIdKind | 'policy';
+
+/** Policy ids: 1–47 lowercase letters, digits and dashes; policy id + '.' + schedule name fit Scheduler's 64. */
+export const POLICY_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,45}[a-z0-9])?$/;
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const ID_PATTERNS: Record<IdKind, RegExp> = {
@@ -11,13 +16,15 @@ const ID_PATTERNS: Record<IdKind, RegExp> = {
   backup: new RegExp(`^bkp_${ULID}$`),
   restore: new RegExp(`^rst_${ULID}$`),
   pruneRun: new RegExp(`^prn_${ULID}$`),
+  dispatch: new RegExp(`^dsp_${ULID}$`),
+  policy: POLICY_ID_PATTERN,
 };
 
 export function isId(kind: IdKind, value: string): boolean {
   return ID_PATTERNS[kind].test(value);
 }
 
-export function formatId(kind: IdKind, ulid: string): string {
+export function formatId(kind: GeneratedIdKind, ulid: string): string {
   return `${ID_PREFIXES[kind]}_${ulid}`;
 }
 

@@ -51,7 +51,13 @@ interface SourceBase {
   /** Absent on records written before settings existed: read through sourceSettings(). */
   readonly settings?: SourceSettings;
   readonly retentionBrake?: BrakeAcknowledgement;
+  /** The tenant's labels for the source (`env: prod`); a policy's tag selector picks sources by them. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
+
+/** At most this many tags per source; keys and values are short labels. */
+export const MAX_SOURCE_TAGS = 20;
+export const TAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,63}$/;
 
 export interface DatabaseSource extends SourceBase {
   readonly type: DatabaseEngine;

@@ -1,4 +1,6 @@
 import type { Backup, BackupStatus } from '../domain/backup';
+import type { Dispatch } from '../domain/dispatch';
+import type { Policy } from '../domain/policy';
 import type { Restore, RestoreStatus } from '../domain/restore';
 import type { PruneRun } from '../domain/retention/prune-run';
 import type { Source } from '../domain/source';
@@ -47,6 +49,30 @@ export interface PruneRunRepository {
   list(tenantId: string, page: PageRequest): Promise<Page<PruneRun>>;
 }
 
+export interface PolicyRepository {
+  /**
+   * Creates (`expect: 'absent'`) or replaces the policy stored at revision `expect` (optimistic locking: a concurrent
+   * change → StaleStateError).
+   */
+  put(policy: Policy, expect: number | 'absent'): Promise<void>;
+  get(tenantId: string, id: string): Promise<Policy | undefined>;
+  /** In ascending id order (policy ids are names). */
+  list(tenantId: string, page: PageRequest): Promise<Page<Policy>>;
+  delete(tenantId: string, id: string): Promise<void>;
+}
+
+export interface DispatchQuery extends PageRequest {
+  readonly policyId?: string;
+}
+
+export interface DispatchRepository {
+  /** Unconditional: a dispatch is written once by the invocation that made it (idempotency guards repeats). */
+  save(dispatch: Dispatch): Promise<void>;
+  get(tenantId: string, id: string): Promise<Dispatch | undefined>;
+  /** Newest first; with `policyId`, that policy's only. */
+  list(tenantId: string, query: DispatchQuery): Promise<Page<Dispatch>>;
+}
+
 export interface BackupQuery extends PageRequest {
   readonly sourceId?: string;
 }
@@ -71,4 +97,6 @@ export interface Catalog {
   readonly restores: RestoreRepository;
   readonly tenants: TenantRegistry;
   readonly pruneRuns: PruneRunRepository;
+  readonly policies: PolicyRepository;
+  readonly dispatches: DispatchRepository;
 }

@@ -1,4 +1,4 @@
-import type { IdKind } from '../domain/ids';
+import type { GeneratedIdKind } from '../domain/ids';
 
 /** Time is a parameter of the core; this port is where handlers get it. */
 export interface Clock {
@@ -6,7 +6,7 @@ export interface Clock {
 }
 
 export interface IdGenerator {
-  next(kind: IdKind): string;
+  next(kind: GeneratedIdKind): string;
 }
 
 /** Waiting, for code that paces itself (the retention deleter); tests and benchmarks pass their own. */

@@ -8,6 +8,8 @@ const RESOURCE_NAMES: Record<IdKind, string> = {
   backup: 'backup',
   restore: 'restore',
   pruneRun: 'prune run',
+  dispatch: 'dispatch',
+  policy: 'policy',
 };
 
 /** An id from the path. A malformed id names nothing, so it is a 404 like an unknown one. */

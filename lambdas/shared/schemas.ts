@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_PATTERN, isDbIdentifier, VOLUME_TYPES } from '../domain/snapshot';
-import { DATABASE_ENGINES, DATABASE_NAME_PATTERN } from '../domain/source';
+import { DATABASE_ENGINES, DATABASE_NAME_PATTERN, MAX_SOURCE_TAGS, TAG_KEY_PATTERN } from '../domain/source';
 import { idSchema } from './id-schemas';
 import { retentionPolicySchema } from './retention-schemas';
 
@@ -13,6 +13,14 @@ export { idSchema, tenantIdSchema } from './id-schemas';
 const name = z.string().trim().min(1).max(100);
 const sourceId = idSchema('source');
 const backupId = idSchema('backup');
+
+/** A source's tags (`{"env": "prod"}`): a policy's tag selector picks sources by them. */
+export const tagsSchema = z
+  .record(
+    z.string().regex(TAG_KEY_PATTERN, 'must be 1–64 letters, digits or _.:/=+@- starting with a letter or digit'),
+    z.string().max(256),
+  )
+  .refine((tags) => Object.keys(tags).length <= MAX_SOURCE_TAGS, `at most ${MAX_SOURCE_TAGS} tags`);
 
 /** A host name or IP literal: no scheme, path, credentials or whitespace. */
 const hostName = z
@@ -61,6 +69,7 @@ const sourceSettingsSchema = z
 export const updateSourceSchema = z
   .strictObject({
     name: name.optional(),
+    tags: tagsSchema.optional(),
     settings: z
       .strictObject({
         copyRegions: copyRegionsSchema.optional(),
@@ -69,7 +78,10 @@ export const updateSourceSchema = z
       })
       .optional(),
   })
-  .refine((body) => body.name !== undefined || body.settings !== undefined, 'give name and/or settings');
+  .refine(
+    (body) => body.name !== undefined || body.tags !== undefined || body.settings !== undefined,
+    'give name, tags and/or settings',
+  );
 export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
 
 const dbIdentifier = z.string().refine(isDbIdentifier, 'must be an RDS identifier (letters, digits, hyphens; 1–63)');
@@ -90,6 +102,7 @@ const databaseSourceSchema = z.strictObject({
     .max(128)
     .regex(/^[^\0\s'"`]+$/, 'must not contain quotes, whitespace or NUL'),
   password: z.string().min(1).max(1024),
+  tags: tagsSchema.optional(),
   settings: sourceSettingsSchema,
 });
 const snapshotSourceSchemas = [
@@ -98,6 +111,7 @@ const snapshotSourceSchemas = [
     type: z.literal('ebs-volume'),
     volumeId: z.string().regex(/^vol-[0-9a-f]{8,17}$/, 'must be an EBS volume id (vol-…)'),
     region: regionSchema.optional(),
+    tags: tagsSchema.optional(),
     settings: sourceSettingsSchema,
   }),
   z.strictObject({
@@ -105,6 +119,7 @@ const snapshotSourceSchemas = [
     type: z.literal('ec2-instance'),
     instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id (i-…)'),
     region: regionSchema.optional(),
+    tags: tagsSchema.optional(),
     settings: sourceSettingsSchema,
   }),
   z.strictObject({
@@ -112,6 +127,7 @@ const snapshotSourceSchemas = [
     type: z.literal('rds-instance'),
     dbInstanceIdentifier: dbIdentifier,
     region: regionSchema.optional(),
+    tags: tagsSchema.optional(),
     settings: sourceSettingsSchema,
   }),
   z.strictObject({
@@ -119,6 +135,7 @@ const snapshotSourceSchemas = [
     type: z.literal('rds-cluster'),
     dbClusterIdentifier: dbIdentifier,
     region: regionSchema.optional(),
+    tags: tagsSchema.optional(),
     settings: sourceSettingsSchema,
   }),
 ] as const;

@@ -3,6 +3,7 @@ import { startBackup } from '../../lambdas/domain/backup';
 import { startRestore } from '../../lambdas/domain/restore';
 import type { Catalog } from '../../lambdas/ports/catalog';
 import { describeCatalogPagination } from './catalog-contract-pagination';
+import { describeCatalogPolicies } from './catalog-contract-policies';
 import { describeCatalogRetention } from './catalog-contract-retention';
 import {
   A,
@@ -295,5 +296,6 @@ export function describeCatalogContract(
 
     describeCatalogPagination(() => catalog, options);
     describeCatalogRetention(() => catalog);
+    describeCatalogPolicies(() => catalog);
   });
 }

@@ -15,6 +15,8 @@ export const SK_PREFIX = {
   backup: 'BACKUP#',
   restore: 'RESTORE#',
   pruneRun: 'PRUNERUN#',
+  dispatch: 'DISPATCH#',
+  policy: 'POLICY#',
 } as const satisfies Record<IdKind, string>;
 
 /**
@@ -60,6 +62,11 @@ export function sourceGsi1Pk(tenantId: string, sourceId: string): string {
   return `${tenantPk(tenantId)}#SOURCE#${sourceId}`;
 }
 
+/** gsi1 partition of one policy's dispatches. */
+export function policyGsi1Pk(tenantId: string, policyId: string): string {
+  return `${tenantPk(tenantId)}#POLICY#${policyId}`;
+}
+
 export function requireTenant(tenantId: string): void {
   if (!isTenantId(tenantId)) {
     throw new ValidationError('tenant id is malformed', [{ path: 'tenantId', message: 'is not a tenant id' }]);
@@ -100,9 +107,9 @@ export interface Listing {
   readonly gsi1pk?: string;
 }
 
-/** Records are listed newest first (ids are ULIDs); the tenant registry in ascending tenant id order. */
+/** Records are listed newest first (ids are ULIDs); the tenant registry and policies (named) in ascending id order. */
 export function isAscending(listing: Listing): boolean {
-  return listing.kind === 'tenant';
+  return listing.kind === 'tenant' || listing.kind === 'policy';
 }
 
 export type StartKey = Record<string, string>;

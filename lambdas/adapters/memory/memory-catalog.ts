@@ -1,6 +1,8 @@
 import type { Backup, BackupStatus } from '../../domain/backup';
+import type { Dispatch } from '../../domain/dispatch';
 import { NotFoundError, StaleStateError, ValidationError } from '../../domain/errors';
 import { type IdKind, isId, isTenantId } from '../../domain/ids';
+import type { Policy } from '../../domain/policy';
 import type { Restore, RestoreStatus } from '../../domain/restore';
 import type { PruneRun } from '../../domain/retention/prune-run';
 import type { Source } from '../../domain/source';
@@ -8,8 +10,10 @@ import type {
   BackupQuery,
   BackupRepository,
   Catalog,
+  DispatchRepository,
   Page,
   PageRequest,
+  PolicyRepository,
   PruneRunRepository,
   RestoreRepository,
   SourceRepository,
@@ -28,12 +32,16 @@ export class MemoryCatalog implements Catalog {
   readonly restores: RestoreRepository;
   readonly tenants: TenantRegistry;
   readonly pruneRuns: PruneRunRepository;
+  readonly policies: PolicyRepository;
+  readonly dispatches: DispatchRepository;
 
   constructor() {
     const sources = new Table<Source>('source');
     const backups = new Table<Backup>('backup');
     const restores = new Table<Restore>('restore');
     const pruneRuns = new Table<PruneRun>('pruneRun');
+    const policies = new Table<Policy>('policy');
+    const dispatches = new Table<Dispatch>('dispatch');
     const tenants = new TenantIndex();
     this.sources = {
       create: async (source) => sources.put(checked('source', source), 'absent'),
@@ -77,6 +85,24 @@ export class MemoryCatalog implements Catalog {
       get: async (tenantId, id) => pruneRuns.get(tenantId, id),
       list: async (tenantId, page) => pruneRuns.list(tenantId, page),
     };
+    this.policies = {
+      put: async (policy, expect) => policies.put(checked('policy', policy), expect),
+      get: async (tenantId, id) => policies.get(tenantId, id),
+      list: async (tenantId, page) => policies.list(tenantId, page),
+      delete: async (tenantId, id) => policies.delete(tenantId, id),
+    };
+    this.dispatches = {
+      save: async (dispatch) => {
+        requireId('policy', dispatch.policyId, 'policyId');
+        dispatches.overwrite(checked('dispatch', dispatch));
+      },
+      get: async (tenantId, id) => dispatches.get(tenantId, id),
+      list: async (tenantId, query) => {
+        const { policyId } = query;
+        if (policyId !== undefined) requireId('policy', policyId, 'policyId');
+        return dispatches.list(tenantId, query, policyId, (d) => policyId === undefined || d.policyId === policyId);
+      },
+    };
   }
 }
 
@@ -87,12 +113,14 @@ interface Stored {
   readonly tenantId: string;
   readonly id: string;
   readonly status?: string;
+  readonly revision?: number;
 }
 
 /** `list: 'tenant'` is the tenant registry's cursor (no tenant of its own: `tenant` is null). */
 interface CursorBody {
   readonly tenant: string | null;
   readonly list: IdKind | 'tenant';
+  /** The listing's scope within the tenant: a source's backups, a policy's dispatches. */
   readonly sourceId: string | null;
   readonly after: string;
 }
@@ -106,14 +134,18 @@ class Table<T extends Stored> {
 
   constructor(private readonly kind: IdKind) {}
 
-  put(record: T, expect: string): void {
+  /** `expect`: 'absent', the stored status, or (a number) the stored revision. */
+  put(record: T, expect: string | number): void {
     const key = rowKey(record.tenantId, record.id);
     const stored = this.rows.get(key);
-    if (expect === 'absent' ? stored !== undefined : stored?.status !== expect) {
+    const current = typeof expect === 'number' ? stored?.revision : stored?.status;
+    if (expect === 'absent' ? stored !== undefined : current !== expect) {
       const message =
         expect === 'absent'
           ? `${this.kind} ${record.id} already exists`
-          : `${this.kind} ${record.id} is not ${expect} (changed meanwhile, or missing)`;
+          : typeof expect === 'number'
+            ? `${this.kind} ${record.id} is not at revision ${expect} (changed meanwhile, or missing)`
+            : `${this.kind} ${record.id} is not ${expect} (changed meanwhile, or missing)`;
       throw new StaleStateError(message);
     }
     this.rows.set(key, copy(record));
@@ -146,10 +178,12 @@ class Table<T extends Stored> {
     requireTenant(tenantId);
     const limit = requireLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, this.kind, sourceId);
+    // Newest first (ULIDs); policies (named) in ascending id order, as in the DynamoDB catalog.
+    const sign = this.kind === 'policy' ? 1 : -1;
     const matching = [...this.rows.values()]
       .filter((record) => record.tenantId === tenantId && include(record))
-      .filter((record) => after === undefined || record.id < after)
-      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      .filter((record) => after === undefined || (sign > 0 ? record.id > after : record.id < after))
+      .sort((a, b) => sign * (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const items = matching.slice(0, limit).map(copy);
     const last = items.at(-1);
     if (matching.length <= limit || last === undefined) return { items };

@@ -36,6 +36,7 @@ export interface RegisterDatabaseSourceInput {
   readonly database: string;
   readonly username: string;
   readonly password: string;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly settings?: RegisterSettingsInput | undefined;
 }
 
@@ -45,6 +46,7 @@ export interface RegisterSnapshotSourceInput {
   readonly type: SnapshotSourceType;
   readonly resourceId: string;
   readonly region: string;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly settings?: RegisterSettingsInput | undefined;
 }
 
@@ -94,6 +96,7 @@ export async function registerSource(deps: RegisterSourceDeps, input: RegisterSo
     secretRef,
     createdAt: deps.clock.now().toISOString(),
     ...(settings === undefined ? {} : { settings }),
+    ...(input.tags === undefined ? {} : { tags: { ...input.tags } }),
   };
   try {
     await deps.catalog.sources.create(source);
@@ -119,6 +122,7 @@ async function registerSnapshotSource(
     resourceId: input.resourceId,
     createdAt: deps.clock.now().toISOString(),
     ...(settings === undefined ? {} : { settings }),
+    ...(input.tags === undefined ? {} : { tags: { ...input.tags } }),
   };
   await deps.catalog.sources.create(source);
   return toSourceView(source);

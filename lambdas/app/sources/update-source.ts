@@ -15,11 +15,13 @@ export interface UpdateSourceInput {
   readonly tenantId: string;
   readonly sourceId: string;
   readonly name?: string | undefined;
+  /** Replaces every tag (`{}` removes them). */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly settings?: SettingsInput | undefined;
 }
 
 /**
- * Renames a source or changes its settings (DR copy regions, restore approval, retention). Settings left out stay;
+ * Renames a source, replaces its tags or changes its settings (DR copy regions, restore approval, retention). Settings left out stay;
  * `retention: null` removes the policy. The same checks as at registration apply; a retention change takes effect at
  * the next prune run (preview it first: POST /v1/retention/preview).
  */
@@ -35,7 +37,12 @@ export async function updateSource(deps: UpdateSourceDeps, input: UpdateSourceIn
           current: sourceSettings(source),
           changes: input.settings,
         });
-  const updated: Source = { ...source, ...(input.name === undefined ? {} : { name: input.name }), settings };
+  const updated: Source = {
+    ...source,
+    ...(input.name === undefined ? {} : { name: input.name }),
+    ...(input.tags === undefined ? {} : { tags: { ...input.tags } }),
+    settings,
+  };
   await deps.catalog.tenants.register(input.tenantId, deps.clock.now().toISOString());
   await deps.catalog.sources.update(updated);
   return toSourceView(updated);

@@ -24,6 +24,7 @@ function registration(tenantId: string, input: CreateSourceInput, defaultRegion:
     type,
     resourceId,
     region: region ?? defaultRegion,
+    ...(input.tags === undefined ? {} : { tags: input.tags }),
     ...(input.settings === undefined ? {} : { settings: input.settings }),
   });
   switch (input.type) {
