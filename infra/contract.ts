@@ -37,6 +37,10 @@ export const ENTRIES = {
   retention: 'api/retention.ts',
   /** The prune machine's step: plan a tenant, delete/archive within a time budget, return the cursor. */
   prune: 'workflows/prune.ts',
+  /** `/v1/policies…` and `/v1/schedules/reconcile`: policies, next runs, dispatches; reconciles Scheduler schedules. */
+  policies: 'api/policies.ts',
+  /** The target of every policy schedule: starts the policy's backups, exactly once per scheduled time. */
+  dispatch: 'schedules/dispatch.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
@@ -79,6 +83,11 @@ export const ENV = {
   pruneMaxDeleteCount: 'STRONGBOX_PRUNE_MAX_DELETE_COUNT',
   allowedSourceCidrs: 'STRONGBOX_ALLOWED_SOURCE_CIDRS',
   downloadUrlTtlSeconds: 'STRONGBOX_DOWNLOAD_URL_TTL_SECONDS',
+  scheduleGroupPrefix: 'STRONGBOX_SCHEDULE_GROUP_PREFIX',
+  dispatchFunctionArn: 'STRONGBOX_DISPATCH_FUNCTION_ARN',
+  schedulerRoleArn: 'STRONGBOX_SCHEDULER_ROLE_ARN',
+  scheduleDlqArn: 'STRONGBOX_SCHEDULE_DLQ_ARN',
+  tenantPlan: 'STRONGBOX_TENANT_PLAN',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
   jwtAudience: 'STRONGBOX_JWT_AUDIENCE',
   jwksUrl: 'STRONGBOX_JWKS_URL',

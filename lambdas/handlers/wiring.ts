@@ -1,8 +1,10 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsSettingsFromEnv, createAwsClients } from '../adapters/aws/clients';
 import { AwsCloudResources } from '../adapters/aws/cloud-resources';
 import { DynamoDbCatalog } from '../adapters/aws/dynamodb-catalog';
 import { LambdaBackupJobs } from '../adapters/aws/lambda-jobs';
 import { S3Vault } from '../adapters/aws/s3-vault';
+import { SchedulerTenantSchedules } from '../adapters/aws/scheduler-schedules';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager';
 import { StepFunctionsRestoreWorkflow } from '../adapters/aws/sfn-restore-workflow';
 import { StepFunctionsSnapshotWorkflow, StepFunctionsTaskTokens } from '../adapters/aws/sfn-snapshot-workflow';
@@ -20,6 +22,7 @@ import type { CloudResources } from '../ports/cloud';
 import type { DatabaseEngines } from '../ports/databases';
 import type { BackupJobs, HostGuard, RestoreWorkflow, SnapshotBackupWorkflow, TaskTokens } from '../ports/jobs';
 import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
+import type { TenantSchedules } from '../ports/schedules';
 import type { SecretStore } from '../ports/secrets';
 import type { Vault } from '../ports/vault';
 import { parseEnv, type RuntimeEnv, runtimeEnvSchema } from '../shared/env';
@@ -31,6 +34,8 @@ import { parseEnv, type RuntimeEnv, runtimeEnvSchema } from '../shared/env';
 export interface Runtime {
   readonly env: RuntimeEnv;
   readonly catalog: Catalog;
+  /** The catalog table's client, for Powertools idempotency records (the dispatcher). */
+  readonly dynamodb: DynamoDBDocumentClient;
   readonly vault: Vault;
   readonly secrets: SecretStore;
   readonly hostGuard: HostGuard;
@@ -47,6 +52,8 @@ export interface Runtime {
   /** Only where STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN is set (the API). */
   readonly snapshotWorkflow: SnapshotBackupWorkflow;
   readonly taskTokens: TaskTokens;
+  /** Only where STRONGBOX_DISPATCH_FUNCTION_ARN and STRONGBOX_SCHEDULER_ROLE_ARN are set (the policies API). */
+  readonly schedules: TenantSchedules;
 }
 
 function missing(name: string): never {
@@ -77,6 +84,7 @@ function build(): Runtime {
   return {
     env,
     catalog: new DynamoDbCatalog(clients.dynamodb, env.STRONGBOX_TABLE_NAME),
+    dynamodb: clients.dynamodb,
     vault,
     secrets: new SecretsManagerStore(clients.secretsManager, {
       prefix: env.STRONGBOX_SECRET_PREFIX,
@@ -108,6 +116,19 @@ function build(): Runtime {
       ? new StepFunctionsSnapshotWorkflow(clients.sfn, snapshotMachine)
       : { start: () => missing('STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN') },
     taskTokens: new StepFunctionsTaskTokens(clients.sfn),
+    schedules:
+      env.STRONGBOX_DISPATCH_FUNCTION_ARN && env.STRONGBOX_SCHEDULER_ROLE_ARN
+        ? new SchedulerTenantSchedules(clients.scheduler, {
+            groupPrefix: env.STRONGBOX_SCHEDULE_GROUP_PREFIX,
+            targetArn: env.STRONGBOX_DISPATCH_FUNCTION_ARN,
+            roleArn: env.STRONGBOX_SCHEDULER_ROLE_ARN,
+            ...(env.STRONGBOX_SCHEDULE_DLQ_ARN ? { deadLetterArn: env.STRONGBOX_SCHEDULE_DLQ_ARN } : {}),
+          })
+        : {
+            list: () => missing('STRONGBOX_DISPATCH_FUNCTION_ARN'),
+            put: () => missing('STRONGBOX_DISPATCH_FUNCTION_ARN'),
+            delete: () => missing('STRONGBOX_DISPATCH_FUNCTION_ARN'),
+          },
   };
 }
 

@@ -49,6 +49,17 @@ export const runtimeEnvSchema = z.object({
   STRONGBOX_PRUNE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   /** Retention brake: …or more than this many of them (unset: no count limit). */
   STRONGBOX_PRUNE_MAX_DELETE_COUNT: z.coerce.number().int().min(0).optional(),
+  /** Policies: the tenants' Scheduler schedule groups are `<prefix>-<tenantId>`. */
+  STRONGBOX_SCHEDULE_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,20}$/)
+    .default('strongbox'),
+  /** Policies: the dispatcher every schedule targets, the role Scheduler assumes, and the schedules' dead-letter queue. */
+  STRONGBOX_DISPATCH_FUNCTION_ARN: z.string().optional(),
+  STRONGBOX_SCHEDULER_ROLE_ARN: z.string().optional(),
+  STRONGBOX_SCHEDULE_DLQ_ARN: z.string().optional(),
+  /** The plan every tenant gets (lambdas/domain/plans.ts) until operators assign plans per tenant. */
+  STRONGBOX_TENANT_PLAN: z.enum(['free', 'standard', 'business']).default('standard'),
   /** The deployment's region (set by Lambda itself): snapshot sources registered without a region live here. */
   AWS_REGION: z.string().min(1).default('us-east-1'),
 });

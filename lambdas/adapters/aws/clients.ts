@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * runs on Lambda (no endpoint), on the embedded emulator (moto_server) and in tests: an endpoint override points
  * a service elsewhere, per service when needed (the local service fills moto's Lambda and Step Functions gaps).
  */
-export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn' | 'ec2' | 'rds';
+export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn' | 'ec2' | 'rds' | 'scheduler';
 
 export interface AwsSettings {
   readonly region: string;
@@ -38,6 +39,7 @@ const SERVICE_ENV: Record<AwsService, string> = {
   sfn: 'AWS_ENDPOINT_URL_SFN',
   ec2: 'AWS_ENDPOINT_URL_EC2',
   rds: 'AWS_ENDPOINT_URL_RDS',
+  scheduler: 'AWS_ENDPOINT_URL_SCHEDULER',
 };
 
 export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
@@ -88,6 +90,7 @@ export interface AwsClients {
   readonly kms: KMSClient;
   readonly lambda: LambdaClient;
   readonly sfn: SFNClient;
+  readonly scheduler: SchedulerClient;
   /** EC2 and RDS act in the region of the resource (sources anywhere, DR copies elsewhere): one client per region. */
   ec2(region?: string): EC2Client;
   rds(region?: string): RDSClient;
@@ -128,6 +131,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get sfn() {
       return lazy('sfn', () => new SFNClient(baseConfig(settings, 'sfn')));
+    },
+    get scheduler() {
+      return lazy('scheduler', () => new SchedulerClient(baseConfig(settings, 'scheduler')));
     },
     ec2(region = settings.region) {
       return lazy(`ec2:${region}`, () => new EC2Client(baseConfig(settings, 'ec2', region)));
