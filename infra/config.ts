@@ -87,6 +87,19 @@ const retentionSchema = z
   })
   .strict();
 
+/** Policies' schedules (infra/constructs/schedules.ts, docs/schedules.md). */
+const schedulesSchema = z
+  .object({
+    /** Tenants' EventBridge Scheduler groups are `<groupPrefix>-<tenantId>`; IAM is scoped by the prefix. */
+    groupPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,20}$/, '1–20 letters, digits, _ . or -')
+      .default('strongbox'),
+    /** The plan every tenant gets (lambdas/domain/plans.ts): free, standard or business. */
+    tenantPlan: z.enum(['free', 'standard', 'business']).default('standard'),
+  })
+  .strict();
+
 export const stageConfigSchema = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, at most 20'),
@@ -113,6 +126,7 @@ export const stageConfigSchema = z
     downloadUrlTtlSeconds: z.number().int().min(60).max(900).default(900),
     api: apiSchema.prefault({}),
     retention: retentionSchema.prefault({}),
+    schedules: schedulesSchema.prefault({}),
   })
   .strict();
 

@@ -19,6 +19,8 @@ export interface ObservabilityProps {
   readonly pruneStateMachine: IStateMachine;
   /** Dead-letter queue of the daily prune schedule: a start Scheduler could not deliver. */
   readonly pruneScheduleDeadLetters: IQueue;
+  /** Dead-letter queue of the tenants' policy schedules: a scheduled backup Scheduler could not dispatch. */
+  readonly policyScheduleDeadLetters: IQueue;
 }
 
 /** Alarm when a region's manual RDS snapshots reach this percent of the quota (QUOTA_ALARM_RATIO in the domain). */
@@ -143,6 +145,15 @@ export class Observability extends Construct {
       'PruneScheduleUndelivered',
       'The daily prune schedule could not start the prune machine (message in its dead-letter queue)',
       props.pruneScheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'PolicyScheduleUndelivered',
+      "A tenant's policy schedule could not invoke the dispatcher (message in its dead-letter queue): a scheduled backup did not start",
+      props.policyScheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
         period: FIVE_MINUTES,
       }),

@@ -10,6 +10,7 @@ import {
   RequestAuthorizer,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -20,6 +21,7 @@ import { grantCloudRead, grantSnapshotLegalHoldTags } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction, type StrongboxImageFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
+import type { Schedules } from './schedules';
 
 export interface TenantApiAuth {
   readonly issuer: string;
@@ -53,9 +55,11 @@ export interface TenantApiProps {
    * preview plans exactly as the pruner does. @default - none (the runtime's defaults)
    */
   readonly retentionEnvironment?: Record<string, string>;
+  /** The policies routes create tenants' schedules targeting its dispatcher with its role and dead-letter queue. */
+  readonly schedules: Schedules;
 }
 
-type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention';
+type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies';
 
 /** Routes of the tenant API (docs/architecture.md); every one but /health goes through the authorizer. */
 export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler }> = [
@@ -75,6 +79,11 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/retention/runs/{id}', methods: ['GET'], handler: 'retention' },
   { path: '/v1/retention/acknowledge', methods: ['POST'], handler: 'retention' },
   { path: '/v1/backups/{id}/hold', methods: ['POST', 'DELETE'], handler: 'retention' },
+  { path: '/v1/policies', methods: ['GET'], handler: 'policies' },
+  { path: '/v1/policies/{id}', methods: ['GET', 'PUT', 'DELETE'], handler: 'policies' },
+  { path: '/v1/policies/{id}/next-runs', methods: ['GET'], handler: 'policies' },
+  { path: '/v1/policies/{id}/dispatches', methods: ['GET'], handler: 'policies' },
+  { path: '/v1/schedules/reconcile', methods: ['POST'], handler: 'policies' },
 ];
 
 /**
@@ -116,9 +125,17 @@ export class TenantApi extends Construct {
     const restores = apiFunction('Restores', ENTRIES.restores, apiEnvironment);
     // Starts nothing: previews, run reports, brake acknowledgements and legal holds.
     const retention = apiFunction('Retention', ENTRIES.retention, { ...environment, ...props.retentionEnvironment });
-    this.handlers = { health, sources, backups, restores, retention };
+    // Policies: the catalog and the tenants' Scheduler schedules (created at run time, one group per tenant).
+    const policies = apiFunction('Policies', ENTRIES.policies, {
+      ...environment,
+      [ENV.dispatchFunctionArn]: props.schedules.dispatch.functionArn,
+      [ENV.schedulerRoleArn]: props.schedules.role.roleArn,
+      [ENV.scheduleDlqArn]: props.schedules.deadLetterQueue.queueArn,
+    });
+    this.handlers = { health, sources, backups, restores, retention, policies };
 
-    for (const fn of [sources, backups, restores, retention]) data.grantCatalogReadWrite(fn);
+    for (const fn of [sources, backups, restores, retention, policies]) data.grantCatalogReadWrite(fn);
+    grantScheduleManagement(policies, props.schedules);
     // Legal holds: S3 Object Lock holds on every version of a dump's objects, the strongbox:legal-hold tag on snapshots.
     data.grantVaultLegalHold(retention);
     grantSnapshotLegalHoldTags(retention);
@@ -228,4 +245,47 @@ export class TenantApi extends Construct {
       },
     );
   }
+}
+
+/**
+ * The policies API manages schedules only in this deployment's tenant groups (`<prefix>-<tenantId>`), and may hand
+ * Scheduler only the dispatcher's role. ListSchedules has no resource-level permission.
+ */
+function grantScheduleManagement(fn: StrongboxFunction, schedules: Schedules): void {
+  const arns = schedules.arns();
+  fn.function.addToRolePolicy(
+    new PolicyStatement({
+      actions: [
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+      ],
+      resources: [arns.schedules],
+    }),
+  );
+  fn.function.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup', 'scheduler:TagResource'],
+      resources: [arns.groups],
+    }),
+  );
+  fn.function.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }));
+  fn.function.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [schedules.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  );
+  acknowledgeWildcardResources(
+    fn,
+    [arns.schedules, arns.groups],
+    "Tenants' schedule groups are created at run time, one per tenant: the ARNs are scoped to this deployment's " +
+      'group prefix, the narrowest name known at deploy time.',
+  );
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'scheduler:ListSchedules has no resource-level permissions (it lists the groups given in the request).',
+  });
 }

@@ -7,6 +7,7 @@ import { DatabaseNetwork } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { Restore } from '../constructs/restore';
 import { Retention } from '../constructs/retention';
+import { Schedules } from '../constructs/schedules';
 import { Snapshots } from '../constructs/snapshots';
 import { TenantApi } from '../constructs/tenant-api';
 import { WorkerImage } from '../constructs/worker-image';
@@ -28,6 +29,7 @@ export class ServiceStack extends Stack {
   readonly restore: Restore;
   readonly snapshots: Snapshots;
   readonly retention: Retention;
+  readonly schedules: Schedules;
   readonly tenantApi: TenantApi;
   readonly observability: Observability;
 
@@ -52,6 +54,8 @@ export class ServiceStack extends Stack {
       [ENV.secretPrefix]: config.secretPrefix,
       [ENV.allowedSourceCidrs]: config.allowedSourceCidrs.join(','),
       [ENV.downloadUrlTtlSeconds]: String(config.downloadUrlTtlSeconds),
+      [ENV.scheduleGroupPrefix]: config.schedules.groupPrefix,
+      [ENV.tenantPlan]: config.schedules.tenantPlan,
     };
 
     // The prune knobs are set only where a stage configures them (the runtime's defaults apply otherwise), and with
@@ -74,6 +78,13 @@ export class ServiceStack extends Stack {
       environment: { ...environment, ...pruneEnvironment },
       schedule: { expression: retention.scheduleExpression, timeZone: retention.scheduleTimeZone },
     });
+    this.schedules = new Schedules(this, 'Schedules', {
+      data: this.dataAccess,
+      environment,
+      groupPrefix: config.schedules.groupPrefix,
+      runDump: this.dumps.runDump,
+      snapshotStateMachine: this.snapshots.stateMachine,
+    });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
       data: this.dataAccess,
@@ -89,6 +100,7 @@ export class ServiceStack extends Stack {
       restoreStateMachine: this.restore.stateMachine,
       snapshotStateMachine: this.snapshots.stateMachine,
       retentionEnvironment: pruneEnvironment,
+      schedules: this.schedules,
     });
 
     const { handlers: api } = this.tenantApi;
@@ -99,6 +111,7 @@ export class ServiceStack extends Stack {
       snapshotStateMachine: this.snapshots.stateMachine,
       pruneStateMachine: this.retention.stateMachine,
       pruneScheduleDeadLetters: this.retention.deadLetterQueue,
+      policyScheduleDeadLetters: this.schedules.deadLetterQueue,
       functions: {
         Authorizer: this.tenantApi.authorizer,
         Health: api.health,
@@ -106,6 +119,8 @@ export class ServiceStack extends Stack {
         Backups: api.backups,
         Restores: api.restores,
         Retention: api.retention,
+        Policies: api.policies,
+        Dispatch: this.schedules.dispatch,
         RunDump: this.dumps.runDump,
         DumpFailed: this.dumps.dumpFailed,
         VerifyBackup: this.dumps.verifyBackup,
@@ -127,6 +142,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'RestoreStateMachineArn', { value: this.restore.stateMachine.stateMachineArn });
     new CfnOutput(this, 'SnapshotStateMachineArn', { value: this.snapshots.stateMachine.stateMachineArn });
     new CfnOutput(this, 'PruneStateMachineArn', { value: this.retention.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'DispatchFunctionArn', { value: this.schedules.dispatch.functionArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
 }

@@ -10,6 +10,7 @@ import { provisionSchedules } from './schedules';
 import { LocalStateMachines } from './state-machines';
 import { type SynthesizedStacks, synthesizeCached } from './synth';
 import { TemplateResolver } from './template';
+import { LocalTicker } from './ticker';
 
 /**
  * The whole service on one machine (DESIGN.md §6): the CDK app synthesized in-process, its data stack provisioned on
@@ -47,6 +48,13 @@ export interface LocalService {
   readonly issuer: LocalIssuer;
   readonly clients: AwsClients;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Fires the schedules on moto's Scheduler (which never fires them): `npm start` ticks it on the system clock; tests
+   * drive it with `tick(time)` / `fireNow(group, name, time)`.
+   */
+  readonly ticker: LocalTicker;
+  /** The dispatcher every tenant policy schedule targets. */
+  readonly dispatchFunctionArn: string;
   /** Resolves when no background invocation or execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -106,6 +114,18 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const tokens: Record<string, string> = {};
   for (const [name, principal] of Object.entries(LOCAL_PRINCIPALS)) tokens[name] = await issuer.issue(principal);
 
+  // Scheduler invokes a Lambda target, or starts a state machine (the daily prune); moto does neither.
+  const ticker = new LocalTicker(
+    clients.scheduler,
+    {
+      invoke: async (arn, input) =>
+        arn.includes(':states:') ? machines.start(arn, { input: JSON.stringify(input) }) : functions.invoke(arn, input),
+    },
+    new Date(),
+  );
+  const dispatch = functions.all().find((fn) => fn.entry.endsWith('schedules/dispatch.ts'));
+  if (!dispatch) throw new Error('the template has no dispatch function');
+
   const idle = async () => {
     // A finished job can start an execution and vice versa: settle until both are quiet.
     while (functions.busy || machines.busy) {
@@ -123,6 +143,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     snapshotStateMachineArn: machines.byLogicalIdPrefix('Snapshots').arn,
     pruneStateMachineArn: machines.byLogicalIdPrefix('RetentionPrune').arn,
     schedules,
+    ticker,
+    dispatchFunctionArn: dispatch.arn,
     functions,
     machines,
     issuer,

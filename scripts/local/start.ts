@@ -36,9 +36,19 @@ async function main(): Promise<void> {
     restoreStateMachineArn: service.restoreStateMachineArn,
     snapshotStateMachineArn: service.snapshotStateMachineArn,
     pruneStateMachineArn: service.pruneStateMachineArn,
+    dispatchFunctionArn: service.dispatchFunctionArn,
     tokens: service.tokens,
     databases: { postgres: testbed.info.postgres, mysql: testbed.info.mysql },
   };
+  // moto's Scheduler never fires schedules: the ticker reads them back and fires what fell due, every 15 seconds.
+  const ticking = setInterval(() => {
+    service.ticker.tick(new Date()).then(
+      (fired) => {
+        for (const f of fired) console.log(`schedule ${f.group}/${f.name} fired for ${f.scheduledTime}: ${f.outcome}`);
+      },
+      (error: Error) => console.error(`ticker: ${error.message}`),
+    );
+  }, 15_000);
   const file = join(stateDir, 'local.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
@@ -49,7 +59,9 @@ Strongbox is running locally.
   AWS emulator   ${moto.endpoint}   (moto_server: S3 vault, DynamoDB catalog, KMS, Secrets Manager)
   Step Functions ${service.awsUrl}   (aws stepfunctions ... --endpoint-url ${service.awsUrl})
   Prune machine  ${service.pruneStateMachineArn}
-                 (its daily schedule is stored on the emulator, which never fires it: start-execution --input '{}' prunes now)
+                 (start-execution --input '{}' prunes now)
+  Schedules      policies' schedules and the daily prune live on the emulator's Scheduler; a local ticker fires them
+                 (every 15 s, on this machine's clock). Dispatcher: ${service.dispatchFunctionArn}
   PostgreSQL     ${testbed.info.postgres.host}:${testbed.info.postgres.port}   MariaDB ${testbed.info.mysql.host}:${testbed.info.mysql.port}
 URLs and tokens (admin, acme, globex) are in ${file}. Try:
   TOKEN=$(node -p "require('${file}').tokens.acme")
@@ -60,6 +72,7 @@ The README's walkthrough goes from there. Ctrl-C stops everything this started.`
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
+    clearInterval(ticking);
     console.log('\nstopping…');
     await service.stop().catch((error: Error) => console.error(`service: ${error.message}`));
     await testbed.stop().catch((error: Error) => console.error(`test bed: ${error.message}`));

@@ -11,8 +11,9 @@ describe('observability', () => {
     const alarms = Object.values(resourcesOfType(service, 'AWS::CloudWatch::Alarm'));
 
     // Assess
-    // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, then one per function
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 7);
+    // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, the brake, prune failed, the prune and the
+    // policy schedules' dead letters, then one per function
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 8);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupFailed',

@@ -48,6 +48,7 @@ describe('tenant API', () => {
     const backups = entryPath(ENTRIES.backups);
     const restores = entryPath(ENTRIES.restores);
     const retention = entryPath(ENTRIES.retention);
+    const policies = entryPath(ENTRIES.policies);
     expect(routes.sort()).toEqual(
       [
         `GET /health → ${entryPath(ENTRIES.health)}`,
@@ -74,6 +75,13 @@ describe('tenant API', () => {
         `POST /v1/retention/acknowledge → ${retention}`,
         `POST /v1/backups/{id}/hold → ${retention}`,
         `DELETE /v1/backups/{id}/hold → ${retention}`,
+        `GET /v1/policies → ${policies}`,
+        `GET /v1/policies/{id} → ${policies}`,
+        `PUT /v1/policies/{id} → ${policies}`,
+        `DELETE /v1/policies/{id} → ${policies}`,
+        `GET /v1/policies/{id}/next-runs → ${policies}`,
+        `GET /v1/policies/{id}/dispatches → ${policies}`,
+        `POST /v1/schedules/reconcile → ${policies}`,
       ].sort(),
     );
   });
@@ -221,6 +229,7 @@ describe('tenant API', () => {
       ENTRIES.backups,
       ENTRIES.restores,
       ENTRIES.retention,
+      ENTRIES.policies,
     ].map((entry) => functionsByEntry(service).get(entryPath(entry))?.logicalId);
 
     // Act

@@ -52,6 +52,7 @@ export function apiAs(service: LocalService, principal: string) {
     get: <T = Record<string, unknown>>(path: string) => call<T>('GET', path),
     post: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('POST', path, body),
     patch: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PATCH', path, body),
+    put: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PUT', path, body),
     delete: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
   };
 }

@@ -1,0 +1,109 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ENTRIES, ENV } from '../contract';
+import { grantCloudRead } from './cloud-access';
+import type { DataAccess } from './data-access';
+import { StrongboxFunction, type StrongboxImageFunction } from './function';
+import { acknowledgeWildcardResources } from './nag';
+
+export interface SchedulesProps {
+  readonly data: DataAccess;
+  /** Environment shared by every function of the service. */
+  readonly environment: Record<string, string>;
+  /** Tenants' schedule groups are `<groupPrefix>-<tenantId>`; IAM is scoped by the prefix. */
+  readonly groupPrefix: string;
+  /** What a scheduled backup starts: the dump worker (databases) and the snapshot backup machine (cloud resources). */
+  readonly runDump: StrongboxImageFunction;
+  readonly snapshotStateMachine: IStateMachine;
+}
+
+/**
+ * Policies' schedules (issue 5, docs/schedules.md): the dispatch function every tenant schedule targets, the role
+ * EventBridge Scheduler assumes to invoke it, and the schedules' dead-letter queue. The schedules themselves are created
+ * at run time by the policies API, one group per tenant (`<prefix>-<tenantId>`), so they are not in this template.
+ */
+export class Schedules extends Construct {
+  readonly dispatch: StrongboxFunction;
+  readonly role: Role;
+  readonly deadLetterQueue: Queue;
+  readonly groupPrefix: string;
+
+  constructor(scope: Construct, id: string, props: SchedulesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.groupPrefix = props.groupPrefix;
+    this.dispatch = new StrongboxFunction(this, 'Dispatch', {
+      entry: ENTRIES.dispatch,
+      timeout: Duration.minutes(2),
+      environment: {
+        ...props.environment,
+        [ENV.dumpFunction]: props.runDump.functionName,
+        [ENV.snapshotStateMachineArn]: props.snapshotStateMachine.stateMachineArn,
+      },
+    });
+    props.data.grantCatalogReadWrite(this.dispatch);
+    props.runDump.function.grantInvoke(this.dispatch);
+    props.snapshotStateMachine.grantStartExecution(this.dispatch);
+    // A scheduled snapshot backup re-checks that the resource still carries the tenant's tag.
+    grantCloudRead(this.dispatch);
+    acknowledgeWildcardResources(
+      this.dispatch,
+      [`${props.runDump.functionArn}:*`],
+      'grantInvoke also covers versions and aliases of the dump function; the ARN names one function.',
+    );
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the tenants’ policy schedules (EventBridge Scheduler ' +
+        'DeadLetterConfig, which cdk-nag does not recognise); an alarm watches its visible messages.',
+    });
+
+    // Scheduler assumes the role only for schedules in this deployment's tenant groups (confused-deputy guard); it may
+    // invoke the dispatcher and dead-letter to the queue, nothing else.
+    this.role = new Role(this, 'SchedulerRole', {
+      description: 'EventBridge Scheduler: invokes the Strongbox dispatcher for tenant policy schedules',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule',
+              resourceName: `${props.groupPrefix}-*/*`,
+            }),
+          },
+        },
+      }),
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatch.functionArn] }),
+    );
+    this.deadLetterQueue.grantSendMessages(this.role);
+  }
+
+  /** The scheduler ARNs of this deployment's tenant groups and their schedules. */
+  arns(): { groups: string; schedules: string } {
+    const stack = Stack.of(this);
+    return {
+      groups: stack.formatArn({
+        service: 'scheduler',
+        resource: 'schedule-group',
+        resourceName: `${this.groupPrefix}-*`,
+      }),
+      schedules: stack.formatArn({
+        service: 'scheduler',
+        resource: 'schedule',
+        resourceName: `${this.groupPrefix}-*/*`,
+      }),
+    };
+  }
+}

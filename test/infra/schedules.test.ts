@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ENTRIES, entryPath } from '../../infra/contract';
+import { type CfnResource, devConfig, functionByEntry, resourcesOfType, synth } from './support';
+
+/** Policies' schedules in the service stack (infra/constructs/schedules.ts, the policies routes' grants). */
+interface Statement {
+  readonly Action: string[];
+  readonly Resource: string[];
+  readonly Condition?: Record<string, unknown>;
+}
+
+const text = (node: unknown) => JSON.stringify(node);
+
+function statementsOfRole(roleLogicalId: string): Statement[] {
+  const { service } = synth();
+  return Object.values(resourcesOfType(service, 'AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleLogicalId))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+    .map((statement) => ({
+      Action: [statement.Action as string | string[]].flat(),
+      Resource: [statement.Resource].flat().map(text),
+      ...(statement.Condition ? { Condition: statement.Condition as Record<string, unknown> } : {}),
+    }));
+}
+
+function roleOf(fn: { resource: CfnResource }): string {
+  return (fn.resource.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+}
+
+function schedulerRole(): { logicalId: string; resource: CfnResource } {
+  const { service } = synth();
+  const roles = Object.entries(resourcesOfType(service, 'AWS::IAM::Role')).filter(([id]) =>
+    id.startsWith('SchedulesSchedulerRole'),
+  );
+  expect(roles).toHaveLength(1);
+  const [logicalId, resource] = roles[0] as [string, CfnResource];
+  return { logicalId, resource };
+}
+
+describe('policy schedules', () => {
+  it("lets Scheduler assume the dispatch role only from this account's tenant schedule groups", () => {
+    const { resource } = schedulerRole();
+    const trust = (resource.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    const condition = text(trust[0]?.Condition);
+    expect(condition).toContain('aws:SourceAccount');
+    expect(condition).toContain(':schedule/strongbox-*/*');
+  });
+
+  it('gives that role only lambda:InvokeFunction on the dispatcher and SendMessage to the dead-letter queue', () => {
+    const { service } = synth();
+    const dispatch = functionByEntry(service, entryPath(ENTRIES.dispatch));
+    const statements = statementsOfRole(schedulerRole().logicalId);
+    expect(statements.map((s) => [...s.Action].sort().join()).sort()).toEqual([
+      'lambda:InvokeFunction',
+      'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
+    ]);
+    const invoke = statements.find((s) => s.Action.includes('lambda:InvokeFunction'));
+    expect(invoke?.Resource).toEqual([text({ 'Fn::GetAtt': [dispatch.logicalId, 'Arn'] })]);
+    const send = statements.find((s) => s.Action.includes('sqs:SendMessage'));
+    expect(send?.Resource.join()).toMatch(/SchedulesDeadLetters/);
+  });
+
+  it("lets the policies API manage schedules only in the deployment's groups and pass only the dispatch role", () => {
+    const { service } = synth(devConfig({ schedules: { groupPrefix: 'sbx-dev' } }));
+    const policies = functionByEntry(service, entryPath(ENTRIES.policies));
+    const statements = Object.values(resourcesOfType(service, 'AWS::IAM::Policy'))
+      .filter((policy) => text(policy.Properties.Roles).includes(roleOf(policies)))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+    const scheduler = statements.filter((s) => text(s.Action).includes('scheduler:'));
+    for (const statement of scheduler) {
+      const resources = text(statement.Resource);
+      if (text(statement.Action).includes('ListSchedules')) expect(statement.Resource).toBe('*');
+      else expect(resources).toMatch(/:schedule(-group)?\/sbx-dev-\*/);
+    }
+    const actions = scheduler.flatMap((s) => [s.Action].flat() as string[]);
+    expect(actions.filter((action) => action.startsWith('scheduler:')).sort()).toEqual(
+      [
+        'scheduler:CreateSchedule',
+        'scheduler:CreateScheduleGroup',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+        'scheduler:GetScheduleGroup',
+        'scheduler:ListSchedules',
+        'scheduler:TagResource',
+        'scheduler:UpdateSchedule',
+      ].sort(),
+    );
+    const passRole = statements.filter((s) => text(s.Action).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(text(passRole[0]?.Resource)).toMatch(/SchedulesSchedulerRole/);
+    expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    const variables = policies.resource.Properties.Environment?.Variables ?? {};
+    expect(variables).toMatchObject({
+      STRONGBOX_SCHEDULE_GROUP_PREFIX: 'sbx-dev',
+      STRONGBOX_TENANT_PLAN: 'standard',
+      STRONGBOX_DISPATCH_FUNCTION_ARN: expect.anything(),
+      STRONGBOX_SCHEDULER_ROLE_ARN: expect.anything(),
+      STRONGBOX_SCHEDULE_DLQ_ARN: expect.anything(),
+    });
+  });
+
+  it('rejects a group prefix Scheduler cannot name', () => {
+    expect(() => synth(devConfig({ schedules: { groupPrefix: 'has space' } }))).toThrow(/schedules.groupPrefix/);
+  });
+});
