@@ -97,6 +97,13 @@ const schedulesSchema = z
       .default('strongbox'),
     /** The plan every tenant gets (lambdas/domain/plans.ts): free, standard or business. */
     tenantPlan: z.enum(['free', 'standard', 'business']).default('standard'),
+    /** How often the missed-backup sweep runs. */
+    rpoSweepExpression: z
+      .string()
+      .refine((value) => CRON.test(value) || RATE.test(value), 'a Scheduler cron(6 fields) or rate(n unit) expression')
+      .default('rate(15 minutes)'),
+    /** STRONGBOX_RPO_GRACE_MINUTES: how long a scheduled backup may take after its window before it counts as missed. */
+    rpoGraceMinutes: z.number().int().min(0).max(10_080).default(60),
   })
   .strict();
 

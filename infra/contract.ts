@@ -41,6 +41,8 @@ export const ENTRIES = {
   policies: 'api/policies.ts',
   /** The target of every policy schedule: starts the policy's backups, exactly once per scheduled time. */
   dispatch: 'schedules/dispatch.ts',
+  /** Every few minutes: marks sources whose scheduled backup is overdue as missed (RPO), for every tenant. */
+  rpoSweep: 'schedules/rpo-sweep.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
@@ -88,6 +90,7 @@ export const ENV = {
   schedulerRoleArn: 'STRONGBOX_SCHEDULER_ROLE_ARN',
   scheduleDlqArn: 'STRONGBOX_SCHEDULE_DLQ_ARN',
   tenantPlan: 'STRONGBOX_TENANT_PLAN',
+  rpoGraceMinutes: 'STRONGBOX_RPO_GRACE_MINUTES',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
   jwtAudience: 'STRONGBOX_JWT_AUDIENCE',
   jwksUrl: 'STRONGBOX_JWKS_URL',
@@ -114,6 +117,13 @@ export const RDS_SNAPSHOT_QUOTA_METRIC = {
 export const BACKUP_FAILED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'BackupFailed',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
+/** The RPO sweeper emits this (sources that became missed in a sweep); the missed-backup alarm watches it. */
+export const BACKUP_MISSED_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'BackupMissed',
   dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
 } as const;
 

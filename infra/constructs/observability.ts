@@ -7,7 +7,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { BACKUP_FAILED_METRIC, RDS_SNAPSHOT_QUOTA_METRIC, RETENTION_BRAKE_METRIC } from '../contract';
+import {
+  BACKUP_FAILED_METRIC,
+  BACKUP_MISSED_METRIC,
+  RDS_SNAPSHOT_QUOTA_METRIC,
+  RETENTION_BRAKE_METRIC,
+} from '../contract';
 import type { StrongboxFunction, StrongboxImageFunction } from './function';
 
 export interface ObservabilityProps {
@@ -146,6 +151,18 @@ export class Observability extends Construct {
       'The daily prune schedule could not start the prune machine (message in its dead-letter queue)',
       props.pruneScheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'BackupMissed',
+      "A source's scheduled backup is overdue (missed RPO): GET /v1/rpo lists them per tenant",
+      new Metric({
+        namespace: BACKUP_MISSED_METRIC.namespace,
+        metricName: BACKUP_MISSED_METRIC.metricName,
+        dimensionsMap: { ...BACKUP_MISSED_METRIC.dimensions },
+        statistic: 'Sum',
         period: FIVE_MINUTES,
       }),
     );

@@ -1,5 +1,7 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -18,6 +20,8 @@ export interface SchedulesProps {
   /** What a scheduled backup starts: the dump worker (databases) and the snapshot backup machine (cloud resources). */
   readonly runDump: StrongboxImageFunction;
   readonly snapshotStateMachine: IStateMachine;
+  /** How often the missed-backup (RPO) sweep runs: an EventBridge Scheduler expression. */
+  readonly rpoSweepExpression: string;
 }
 
 /**
@@ -30,6 +34,9 @@ export class Schedules extends Construct {
   readonly role: Role;
   readonly deadLetterQueue: Queue;
   readonly groupPrefix: string;
+  /** Marks overdue scheduled sources as missed, for every tenant (started by `rpoSchedule`). */
+  readonly rpoSweep: StrongboxFunction;
+  readonly rpoSchedule: Schedule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -88,6 +95,47 @@ export class Schedules extends Construct {
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatch.functionArn] }),
     );
     this.deadLetterQueue.grantSendMessages(this.role);
+
+    this.rpoSweep = new StrongboxFunction(this, 'RpoSweep', {
+      entry: ENTRIES.rpoSweep,
+      timeout: Duration.minutes(5),
+      environment: props.environment,
+    });
+    props.data.grantCatalogReadWrite(this.rpoSweep);
+    // Its own role, trusted only for this account's default group (where the service's own schedules live).
+    const sweepRole = new Role(this, 'RpoSweepRole', {
+      description: 'EventBridge Scheduler: starts the Strongbox missed-backup sweep',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
+      }),
+    });
+    this.rpoSchedule = new Schedule(this, 'RpoSweepSchedule', {
+      description: 'Strongbox: mark sources whose scheduled backup is overdue as missed',
+      schedule: ScheduleExpression.expression(props.rpoSweepExpression, TimeZone.ETC_UTC),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(this.rpoSweep.function, {
+        role: sweepRole,
+        input: ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(15),
+      }),
+    });
+    acknowledgeWildcardResources(
+      sweepRole,
+      [`${this.rpoSweep.functionArn}:*`],
+      'The Scheduler Lambda target grants lambda:InvokeFunction on the sweep function and its versions/aliases; the ' +
+        'ARN names that one function.',
+    );
   }
 
   /** The scheduler ARNs of this deployment's tenant groups and their schedules. */

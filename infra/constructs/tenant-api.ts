@@ -84,6 +84,7 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/policies/{id}/next-runs', methods: ['GET'], handler: 'policies' },
   { path: '/v1/policies/{id}/dispatches', methods: ['GET'], handler: 'policies' },
   { path: '/v1/schedules/reconcile', methods: ['POST'], handler: 'policies' },
+  { path: '/v1/rpo', methods: ['GET'], handler: 'policies' },
 ];
 
 /**

@@ -56,6 +56,7 @@ export class ServiceStack extends Stack {
       [ENV.downloadUrlTtlSeconds]: String(config.downloadUrlTtlSeconds),
       [ENV.scheduleGroupPrefix]: config.schedules.groupPrefix,
       [ENV.tenantPlan]: config.schedules.tenantPlan,
+      [ENV.rpoGraceMinutes]: String(config.schedules.rpoGraceMinutes),
     };
 
     // The prune knobs are set only where a stage configures them (the runtime's defaults apply otherwise), and with
@@ -84,6 +85,7 @@ export class ServiceStack extends Stack {
       groupPrefix: config.schedules.groupPrefix,
       runDump: this.dumps.runDump,
       snapshotStateMachine: this.snapshots.stateMachine,
+      rpoSweepExpression: config.schedules.rpoSweepExpression,
     });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
@@ -121,6 +123,7 @@ export class ServiceStack extends Stack {
         Retention: api.retention,
         Policies: api.policies,
         Dispatch: this.schedules.dispatch,
+        RpoSweep: this.schedules.rpoSweep,
         RunDump: this.dumps.runDump,
         DumpFailed: this.dumps.dumpFailed,
         VerifyBackup: this.dumps.verifyBackup,

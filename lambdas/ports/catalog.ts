@@ -3,6 +3,7 @@ import type { Dispatch } from '../domain/dispatch';
 import type { Policy } from '../domain/policy';
 import type { Restore, RestoreStatus } from '../domain/restore';
 import type { PruneRun } from '../domain/retention/prune-run';
+import type { RpoStatus } from '../domain/rpo';
 import type { Source } from '../domain/source';
 
 export interface PageRequest {
@@ -73,6 +74,15 @@ export interface DispatchRepository {
   list(tenantId: string, query: DispatchQuery): Promise<Page<Dispatch>>;
 }
 
+/** The RPO status of each source a policy schedule selects (one per source, written when it changes). */
+export interface RpoRepository {
+  put(status: RpoStatus): Promise<void>;
+  get(tenantId: string, sourceId: string): Promise<RpoStatus | undefined>;
+  /** By source, newest source first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<RpoStatus>>;
+  delete(tenantId: string, sourceId: string): Promise<void>;
+}
+
 export interface BackupQuery extends PageRequest {
   readonly sourceId?: string;
 }
@@ -99,4 +109,5 @@ export interface Catalog {
   readonly pruneRuns: PruneRunRepository;
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
+  readonly rpo: RpoRepository;
 }

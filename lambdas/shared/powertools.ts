@@ -28,4 +28,7 @@ export const METRIC = {
   retentionBrakeTripped: 'RetentionBrakeTripped',
   retentionDeleted: 'RetentionBackupsDeleted',
   retentionSkipped: 'RetentionDeletionsSkipped',
+  /** Sources that became `missed` (RPO) in a sweep (alarm at ≥ 1), and every source missed now. */
+  backupMissed: 'BackupMissed',
+  sourcesMissed: 'SourcesMissed',
 } as const;

@@ -140,10 +140,11 @@ describe('policies API (local service, moto Scheduler)', () => {
   it('ticks through a controlled clock: each due time fires once, in order, none twice', async () => {
     // 01:30 London falls due at 00:30Z on 30 and 31 March; a tick fires what fell due since the last one.
     service.ticker.skipTo(new Date('2027-03-29T12:00:00Z'));
-    const first = await service.ticker.tick(new Date('2027-03-30T12:00:00Z'));
+    const acmeOnly = { groups: ['strongbox-acme'] };
+    const first = await service.ticker.tick(new Date('2027-03-30T12:00:00Z'), acmeOnly);
     await service.idle();
-    const second = await service.ticker.tick(new Date('2027-03-31T12:00:00Z'));
-    const again = await service.ticker.tick(new Date('2027-03-31T12:00:00Z'));
+    const second = await service.ticker.tick(new Date('2027-03-31T12:00:00Z'), acmeOnly);
+    const again = await service.ticker.tick(new Date('2027-03-31T12:00:00Z'), acmeOnly);
     await service.idle();
     const ours = (fired: Firing[]) => fired.filter((f) => f.name === 'nightly.night');
     expect(ours(first).map((f) => [f.scheduledTime, f.outcome])).toEqual([['2027-03-30T00:30:00Z', 'invoked']]);
@@ -155,7 +156,7 @@ describe('policies API (local service, moto Scheduler)', () => {
   it('does not double a backup still running when the next time falls due', async () => {
     // Two due times in one tick: the second finds the first's backup still under way and skips it, with the reason.
     service.ticker.skipTo(new Date('2027-04-01T12:00:00Z'));
-    await service.ticker.tick(new Date('2027-04-03T12:00:00Z'));
+    await service.ticker.tick(new Date('2027-04-03T12:00:00Z'), { groups: ['strongbox-acme'] });
     await service.idle();
     expect(await listBackups(acme, tagged)).toHaveLength(4);
     const dispatches = await member.get<{ items: Body[] }>('/v1/policies/nightly/dispatches?limit=2');
@@ -170,6 +171,22 @@ describe('policies API (local service, moto Scheduler)', () => {
       ],
       [{ sourceId: tagged, outcome: 'started', backupId: expect.any(String) }],
     ]);
+  });
+
+  it("the missed-backup sweep records the tagged source's RPO status: due by the next 01:30 London plus window and grace", async () => {
+    const sweep = service.functions.all().find((fn) => fn.entry.endsWith('schedules/rpo-sweep.ts'));
+    expect(sweep).toBeDefined();
+    await service.functions.invoke(sweep?.arn ?? '', {});
+    const rpo = await member.get<{ items: Body[] }>('/v1/rpo');
+    expect(rpo.status).toBe(200);
+    expect(rpo.body.items).toEqual([
+      expect.objectContaining({ sourceId: tagged, status: 'ok', policyId: 'nightly', scheduleName: 'night' }),
+    ]);
+    const [status] = rpo.body.items as [Body];
+    // 01:30 London + 30 minutes window + 60 minutes grace.
+    expect(Date.parse(String(status.deadline)) - Date.parse(String(status.expectedAt))).toBe(90 * 60_000);
+    expect(String(status.expectedAt)).toMatch(/T0[01]:30:00\.000Z$/);
+    expect((await globex.get<{ items: Body[] }>('/v1/rpo')).body.items).toEqual([]);
   });
 
   it('deletes the schedule with the policy', async () => {

@@ -12,8 +12,14 @@ describe('observability', () => {
 
     // Assess
     // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, the brake, prune failed, the prune and the
-    // policy schedules' dead letters, then one per function
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 8);
+    // policy schedules' dead letters, BackupMissed, then one per function
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 9);
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Strongbox',
+      MetricName: 'BackupMissed',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupFailed',

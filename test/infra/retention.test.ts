@@ -405,7 +405,9 @@ describe('daily prune schedule', () => {
     const role = logicalId('RetentionScheduleRole', 'AWS::IAM::Role', config);
 
     // Act
-    const schedules = Object.values(resourcesOfType(service, 'AWS::Scheduler::Schedule'));
+    const schedules = Object.entries(resourcesOfType(service, 'AWS::Scheduler::Schedule'))
+      .filter(([id]) => id.startsWith('Retention'))
+      .map(([, schedule]) => schedule);
 
     // Assess
     expect(schedules).toHaveLength(1);

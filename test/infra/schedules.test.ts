@@ -104,4 +104,23 @@ describe('policy schedules', () => {
   it('rejects a group prefix Scheduler cannot name', () => {
     expect(() => synth(devConfig({ schedules: { groupPrefix: 'has space' } }))).toThrow(/schedules.groupPrefix/);
   });
+
+  it('sweeps for missed backups every 15 minutes from the default group, with its own narrow role', () => {
+    const { service } = synth();
+    const sweep = functionByEntry(service, entryPath(ENTRIES.rpoSweep));
+    const schedules = Object.values(resourcesOfType(service, 'AWS::Scheduler::Schedule'));
+    const rpo = schedules.find((s) => text(s.Properties.Target).includes(sweep.logicalId));
+    expect(rpo?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } },
+    });
+    const roleId = (rpo?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn['Fn::GetAtt'][0];
+    expect(
+      statementsOfRole(roleId)
+        .flatMap((s) => s.Action)
+        .sort(),
+    ).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    expect(sweep.resource.Properties.Environment?.Variables).toMatchObject({ STRONGBOX_RPO_GRACE_MINUTES: '60' });
+  });
 });

@@ -82,6 +82,7 @@ describe('tenant API', () => {
         `GET /v1/policies/{id}/next-runs → ${policies}`,
         `GET /v1/policies/{id}/dispatches → ${policies}`,
         `POST /v1/schedules/reconcile → ${policies}`,
+        `GET /v1/rpo → ${policies}`,
       ].sort(),
     );
   });

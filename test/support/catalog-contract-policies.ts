@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dispatch } from '../../lambdas/domain/dispatch';
 import { type Policy, putPolicy } from '../../lambdas/domain/policy';
+import type { RpoStatus } from '../../lambdas/domain/rpo';
 import type { Catalog } from '../../lambdas/ports/catalog';
 import { A, allPages, B, ids, later, rejectsOn, stale } from './catalog-fixtures';
 
@@ -107,6 +108,40 @@ export function describeCatalogPolicies(current: () => Catalog): void {
       await expect(
         catalog.dispatches.list(A, { limit: 1, policyId: 'weekly', cursor: page.nextCursor as string }),
       ).rejects.toMatchObject(rejectsOn('cursor'));
+    });
+  });
+
+  describe('RPO statuses', () => {
+    it("round-trips a source's status, replaces it, lists per tenant newest source first, and deletes it", async () => {
+      const catalog = current();
+      const status = (sourceId: string, state: 'ok' | 'missed'): RpoStatus => ({
+        tenantId: A,
+        sourceId,
+        status: state,
+        checkedAt: later().toISOString(),
+        deadline: later().toISOString(),
+        policyId: 'nightly',
+        scheduleName: 'night',
+        expectedAt: later().toISOString(),
+        ...(state === 'missed' ? { missedSince: later().toISOString() } : {}),
+      });
+      const [older, newer] = [ids.next('source'), ids.next('source')];
+      await catalog.rpo.put(status(older, 'ok'));
+      await catalog.rpo.put(status(newer, 'ok'));
+      const missed = status(older, 'missed');
+      await catalog.rpo.put(missed);
+      await catalog.rpo.put({ ...status(ids.next('source'), 'ok'), tenantId: B });
+
+      expect(await catalog.rpo.get(A, older)).toStrictEqual(missed);
+      const { items } = await allPages(1, (cursor) =>
+        catalog.rpo.list(A, { limit: 1, ...(cursor === undefined ? {} : { cursor }) }),
+      );
+      expect(items.map((s) => s.sourceId)).toEqual([newer, older]);
+      expect(await catalog.rpo.get(B, older)).toBeUndefined();
+      await catalog.rpo.delete(A, older);
+      expect(await catalog.rpo.get(A, older)).toBeUndefined();
+      // The sources' own listing is not disturbed by their statuses.
+      expect((await catalog.sources.list(A, { limit: 10 })).items).toEqual([]);
     });
   });
 }

@@ -28,16 +28,25 @@ export const SK_PREFIX = {
 export const TENANTS_PK = 'TENANTS';
 export const TENANT_SK_PREFIX = 'TENANT#';
 
-/** What an item is: a record kind with an id, or a tenant registry entry. */
-export type EntityKind = IdKind | 'tenant';
+/** A source's RPO status (`RPO#<src_id>`): keyed by the source it is about. */
+export const RPO_SK_PREFIX = 'RPO#';
+
+/** What an item is: a record kind with an id, a tenant registry entry, or a source's RPO status. */
+export type EntityKind = IdKind | 'tenant' | 'rpo';
 
 export function skPrefix(kind: EntityKind): string {
-  return kind === 'tenant' ? TENANT_SK_PREFIX : SK_PREFIX[kind];
+  return kind === 'tenant' ? TENANT_SK_PREFIX : kind === 'rpo' ? RPO_SK_PREFIX : SK_PREFIX[kind];
 }
 
-/** Whether `value` is the id part of a sort key of this kind (a record id, or a tenant id in the registry). */
+/** Whether `value` is the id part of a sort key of this kind (a record id, a tenant id, a source id for RPO). */
 export function isListedId(kind: EntityKind, value: string): boolean {
-  return kind === 'tenant' ? isTenantId(value) : isId(kind, value);
+  if (kind === 'tenant') return isTenantId(value);
+  return isId(kind === 'rpo' ? 'source' : kind, value);
+}
+
+export function rpoSk(sourceId: string): string {
+  requireId('source', sourceId, 'sourceId');
+  return `${RPO_SK_PREFIX}${sourceId}`;
 }
 
 export function tenantRegistrySk(tenantId: string): string {

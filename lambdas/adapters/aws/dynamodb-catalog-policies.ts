@@ -1,10 +1,21 @@
 import type { Dispatch } from '../../domain/dispatch';
 import type { Policy } from '../../domain/policy';
-import type { DispatchQuery, DispatchRepository, Page, PageRequest, PolicyRepository } from '../../ports/catalog';
-import { itemSk, policyGsi1Pk, requireId, tenantPk, toItem } from './dynamodb-catalog-keys';
+import type { RpoStatus } from '../../domain/rpo';
+import type {
+  DispatchQuery,
+  DispatchRepository,
+  Page,
+  PageRequest,
+  PolicyRepository,
+  RpoRepository,
+} from '../../ports/catalog';
+import { itemSk, policyGsi1Pk, requireId, rpoSk, tenantPk, toItem } from './dynamodb-catalog-keys';
 import type { CatalogTable } from './dynamodb-catalog-table';
 
-/** Policies (`POLICY#<name>`, ascending) and their dispatches (`DISPATCH#<ulid>`, newest first; per policy on gsi1). */
+/**
+ * Policies (`POLICY#<name>`, ascending), their dispatches (`DISPATCH#<ulid>`, newest first; per policy on gsi1) and the
+ * sources' RPO status (`RPO#<src_id>`).
+ */
 export class DynamoDbPolicies implements PolicyRepository {
   constructor(private readonly table: CatalogTable) {}
 
@@ -52,5 +63,26 @@ export class DynamoDbDispatches implements DispatchRepository {
     if (query.policyId === undefined) return this.table.list<Dispatch>({ kind: 'dispatch', pk }, query);
     requireId('policy', query.policyId, 'policyId');
     return this.table.list<Dispatch>({ kind: 'dispatch', pk, gsi1pk: policyGsi1Pk(tenantId, query.policyId) }, query);
+  }
+}
+
+export class DynamoDbRpo implements RpoRepository {
+  constructor(private readonly table: CatalogTable) {}
+
+  async put(status: RpoStatus): Promise<void> {
+    const keys = { pk: tenantPk(status.tenantId), sk: rpoSk(status.sourceId) };
+    await this.table.overwrite(toItem('rpo', keys, status));
+  }
+
+  async get(tenantId: string, sourceId: string): Promise<RpoStatus | undefined> {
+    return this.table.get<RpoStatus>(tenantId, 'rpo', sourceId);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<RpoStatus>> {
+    return this.table.list<RpoStatus>({ kind: 'rpo', pk: tenantPk(tenantId) }, page);
+  }
+
+  async delete(tenantId: string, sourceId: string): Promise<void> {
+    return this.table.delete(tenantId, 'rpo', sourceId);
   }
 }

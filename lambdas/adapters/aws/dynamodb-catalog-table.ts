@@ -13,11 +13,12 @@ import type { RestoreStatus } from '../../domain/restore';
 import type { Page, PageRequest } from '../../ports/catalog';
 import {
   decodeCursor,
+  type EntityKind,
   encodeCursor,
   fromItem,
   GSI1,
   isAscending,
-  itemSk,
+  isListedId,
   keyOf,
   type Listing,
   requireLimit,
@@ -100,20 +101,20 @@ export class CatalogTable {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  async get<T>(tenantId: string, kind: IdKind, id: string): Promise<T | undefined> {
+  async get<T>(tenantId: string, kind: Exclude<EntityKind, 'tenant'>, id: string): Promise<T | undefined> {
     const pk = tenantPk(tenantId);
     // A malformed id cannot have been stored; not asking also keeps absurd ids out of DynamoDB key limits.
-    if (!isId(kind, id)) return undefined;
+    if (!isListedId(kind, id)) return undefined;
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk: itemSk(kind, id) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk: `${skPrefix(kind)}${id}` }, ConsistentRead: true }),
     );
     return out.Item === undefined ? undefined : fromItem<T>(out.Item);
   }
 
-  async delete(tenantId: string, kind: IdKind, id: string): Promise<void> {
+  async delete(tenantId: string, kind: Exclude<EntityKind, 'tenant'>, id: string): Promise<void> {
     const pk = tenantPk(tenantId);
-    if (!isId(kind, id)) return;
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: itemSk(kind, id) } }));
+    if (!isListedId(kind, id)) return;
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: `${skPrefix(kind)}${id}` } }));
   }
 
   /**

@@ -14,6 +14,7 @@ import type {
   PolicyRepository,
   PruneRunRepository,
   RestoreRepository,
+  RpoRepository,
   SourceRepository,
   TenantRegistry,
 } from '../../ports/catalog';
@@ -26,7 +27,7 @@ import {
   tenantRegistrySk,
   toItem,
 } from './dynamodb-catalog-keys';
-import { DynamoDbDispatches, DynamoDbPolicies } from './dynamodb-catalog-policies';
+import { DynamoDbDispatches, DynamoDbPolicies, DynamoDbRpo } from './dynamodb-catalog-policies';
 import { CatalogTable } from './dynamodb-catalog-table';
 
 /**
@@ -41,6 +42,7 @@ export class DynamoDbCatalog implements Catalog {
   readonly pruneRuns: PruneRunRepository;
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
+  readonly rpo: RpoRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new CatalogTable(client, tableName);
@@ -51,6 +53,7 @@ export class DynamoDbCatalog implements Catalog {
     this.pruneRuns = new DynamoDbPruneRuns(table);
     this.policies = new DynamoDbPolicies(table);
     this.dispatches = new DynamoDbDispatches(table);
+    this.rpo = new DynamoDbRpo(table);
   }
 }
 

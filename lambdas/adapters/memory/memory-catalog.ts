@@ -5,6 +5,7 @@ import { type IdKind, isId, isTenantId } from '../../domain/ids';
 import type { Policy } from '../../domain/policy';
 import type { Restore, RestoreStatus } from '../../domain/restore';
 import type { PruneRun } from '../../domain/retention/prune-run';
+import type { RpoStatus } from '../../domain/rpo';
 import type { Source } from '../../domain/source';
 import type {
   BackupQuery,
@@ -16,6 +17,7 @@ import type {
   PolicyRepository,
   PruneRunRepository,
   RestoreRepository,
+  RpoRepository,
   SourceRepository,
   TenantRegistry,
 } from '../../ports/catalog';
@@ -34,6 +36,7 @@ export class MemoryCatalog implements Catalog {
   readonly pruneRuns: PruneRunRepository;
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
+  readonly rpo: RpoRepository;
 
   constructor() {
     const sources = new Table<Source>('source');
@@ -42,6 +45,8 @@ export class MemoryCatalog implements Catalog {
     const pruneRuns = new Table<PruneRun>('pruneRun');
     const policies = new Table<Policy>('policy');
     const dispatches = new Table<Dispatch>('dispatch');
+    // Keyed by the source it is about, listed apart from the sources.
+    const rpo = new Table<RpoStatus & { id: string }>('source', 'rpo');
     const tenants = new TenantIndex();
     this.sources = {
       create: async (source) => sources.put(checked('source', source), 'absent'),
@@ -103,6 +108,15 @@ export class MemoryCatalog implements Catalog {
         return dispatches.list(tenantId, query, policyId, (d) => policyId === undefined || d.policyId === policyId);
       },
     };
+    this.rpo = {
+      put: async (status) => rpo.overwrite(checked('source', { ...status, id: status.sourceId })),
+      get: async (tenantId, sourceId) => withoutId(rpo.get(tenantId, sourceId)),
+      list: async (tenantId, page) => {
+        const listed = rpo.list(tenantId, page);
+        return { ...listed, items: listed.items.map((item) => withoutId(item) as RpoStatus) };
+      },
+      delete: async (tenantId, sourceId) => rpo.delete(tenantId, sourceId),
+    };
   }
 }
 
@@ -119,7 +133,7 @@ interface Stored {
 /** `list: 'tenant'` is the tenant registry's cursor (no tenant of its own: `tenant` is null). */
 interface CursorBody {
   readonly tenant: string | null;
-  readonly list: IdKind | 'tenant';
+  readonly list: IdKind | 'tenant' | 'rpo';
   /** The listing's scope within the tenant: a source's backups, a policy's dispatches. */
   readonly sourceId: string | null;
   readonly after: string;
@@ -132,7 +146,11 @@ function encodeCursor(body: CursorBody): string {
 class Table<T extends Stored> {
   private readonly rows = new Map<string, T>();
 
-  constructor(private readonly kind: IdKind) {}
+  constructor(
+    private readonly kind: IdKind,
+    /** The listing's name in cursors (a table keyed by another kind's ids lists apart from it). */
+    private readonly listName: IdKind | 'rpo' = kind,
+  ) {}
 
   /** `expect`: 'absent', the stored status, or (a number) the stored revision. */
   put(record: T, expect: string | number): void {
@@ -177,7 +195,7 @@ class Table<T extends Stored> {
   list(tenantId: string, page: PageRequest, sourceId?: string, include: (record: T) => boolean = () => true): Page<T> {
     requireTenant(tenantId);
     const limit = requireLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, this.kind, sourceId);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, this.listName, sourceId);
     // Newest first (ULIDs); policies (named) in ascending id order, as in the DynamoDB catalog.
     const sign = this.kind === 'policy' ? 1 : -1;
     const matching = [...this.rows.values()]
@@ -189,7 +207,7 @@ class Table<T extends Stored> {
     if (matching.length <= limit || last === undefined) return { items };
     return {
       items,
-      nextCursor: encodeCursor({ tenant: tenantId, list: this.kind, sourceId: sourceId ?? null, after: last.id }),
+      nextCursor: encodeCursor({ tenant: tenantId, list: this.listName, sourceId: sourceId ?? null, after: last.id }),
     };
   }
 }
@@ -222,7 +240,7 @@ class TenantIndex {
 function decodeCursor(
   cursor: string,
   tenantId: string | null,
-  list: IdKind | 'tenant',
+  list: IdKind | 'tenant' | 'rpo',
   sourceId: string | undefined,
 ): string {
   const invalid = (reason: string) =>
@@ -241,7 +259,7 @@ function decodeCursor(
     body.tenant !== tenantId ||
     body.list !== list ||
     body.sourceId !== (sourceId ?? null) ||
-    !(list === 'tenant' ? isTenantId(body.after) : isId(list, body.after))
+    !(list === 'tenant' ? isTenantId(body.after) : isId(list === 'rpo' ? 'source' : list, body.after))
   ) {
     throw invalid('issued for a different listing');
   }
@@ -286,4 +304,10 @@ function copy<T>(value: T): T {
     if (entry !== undefined) out[name] = copy(entry);
   }
   return out as T;
+}
+
+function withoutId(stored: (RpoStatus & { id: string }) | undefined): RpoStatus | undefined {
+  if (stored === undefined) return undefined;
+  const { id: _id, ...status } = stored;
+  return status;
 }

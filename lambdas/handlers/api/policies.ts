@@ -62,6 +62,10 @@ export const handler = apiHandler(async (event) => {
       const listed = await listDispatches(deps.catalog, tenantId, { ...page, policyId: pathId(event, 'policy') });
       return json(200, { items: listed.items, nextCursor: listed.nextCursor ?? null });
     }
+    case 'GET /v1/rpo': {
+      const page = await deps.catalog.rpo.list(tenantId, parseInput(pageQuerySchema, query(event), 'query'));
+      return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
+    }
     case 'POST /v1/schedules/reconcile': {
       requireRole(principal, 'admin');
       return json(200, await reconcileSchedules(deps, { tenantId }));
