@@ -8,12 +8,14 @@ export interface TenantPlan {
   /** The shortest gap between two fires of any policy schedule. */
   readonly minScheduleIntervalMinutes: number;
   readonly maxPolicies: number;
+  /** Manual backups a tenant may start per calendar month (UTC); failed ones do not count. */
+  readonly manualPerMonth: number;
 }
 
 export const PLANS = {
-  free: { name: 'free', minScheduleIntervalMinutes: 1440, maxPolicies: 2 },
-  standard: { name: 'standard', minScheduleIntervalMinutes: 60, maxPolicies: 50 },
-  business: { name: 'business', minScheduleIntervalMinutes: 5, maxPolicies: 500 },
+  free: { name: 'free', minScheduleIntervalMinutes: 1440, maxPolicies: 2, manualPerMonth: 10 },
+  standard: { name: 'standard', minScheduleIntervalMinutes: 60, maxPolicies: 50, manualPerMonth: 100 },
+  business: { name: 'business', minScheduleIntervalMinutes: 5, maxPolicies: 500, manualPerMonth: 1000 },
 } as const satisfies Record<string, TenantPlan>;
 
 export type PlanName = keyof typeof PLANS;

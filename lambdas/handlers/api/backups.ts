@@ -1,7 +1,9 @@
 import { getBackup, listBackups } from '../../app/backups/backup-queries';
 import { getDownloadLink } from '../../app/backups/download-link';
+import { requireManualAllowance } from '../../app/backups/manual-allowance';
 import { requestBackup } from '../../app/backups/request-backup';
 import { requestVerify } from '../../app/backups/request-verify';
+import { PLANS } from '../../domain/plans';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
@@ -19,6 +21,7 @@ export const handler = apiHandler(async (event) => {
   switch (routeKey(event)) {
     case 'POST /v1/backups': {
       const input = parseInput(createBackupSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
+      await requireManualAllowance(deps, { tenantId, plan: PLANS[deps.env.STRONGBOX_TENANT_PLAN] });
       const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
       return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
     }
