@@ -1,5 +1,5 @@
 import { Aws, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -25,6 +25,7 @@ import { grantSnapshotDelete, THROTTLE_RETRY } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
+import { defaultGroupSchedulerRole } from './scheduler-role';
 
 export interface RetentionProps {
   readonly data: DataAccess;
@@ -215,7 +216,6 @@ export class Retention extends Construct {
 
   /** The daily start: input `{}` (every tenant), retried, undeliverable starts to an encrypted, TLS-only queue. */
   private dailySchedule(config: RetentionProps['schedule']): { schedule: Schedule; deadLetterQueue: Queue } {
-    const stack = Stack.of(this);
     const deadLetterQueue = new Queue(this, 'ScheduleDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -229,21 +229,11 @@ export class Retention extends Construct {
     });
     // Scheduler assumes the role only for schedules of this account's default group (confused-deputy guard); the
     // target grants it states:StartExecution on this machine and sqs:SendMessage on the queue, nothing else.
-    const role = new Role(this, 'ScheduleRole', {
-      description: 'EventBridge Scheduler: starts the Strongbox prune machine',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
+    const role = defaultGroupSchedulerRole(
+      this,
+      'ScheduleRole',
+      'EventBridge Scheduler: starts the Strongbox prune machine',
+    );
     const schedule = new Schedule(this, 'PruneSchedule', {
       description: 'Strongbox retention: prune every tenant',
       schedule: ScheduleExpression.expression(config.expression, TimeZone.of(config.timeZone)),

@@ -10,6 +10,7 @@ import { grantCloudRead } from './cloud-access';
 import type { DataAccess } from './data-access';
 import { StrongboxFunction, type StrongboxImageFunction } from './function';
 import { acknowledgeWildcardResources } from './nag';
+import { defaultGroupSchedulerRole } from './scheduler-role';
 
 export interface SchedulesProps {
   readonly data: DataAccess;
@@ -103,21 +104,11 @@ export class Schedules extends Construct {
     });
     props.data.grantCatalogReadWrite(this.rpoSweep);
     // Its own role, trusted only for this account's default group (where the service's own schedules live).
-    const sweepRole = new Role(this, 'RpoSweepRole', {
-      description: 'EventBridge Scheduler: starts the Strongbox missed-backup sweep',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
+    const sweepRole = defaultGroupSchedulerRole(
+      this,
+      'RpoSweepRole',
+      'EventBridge Scheduler: starts the Strongbox missed-backup sweep',
+    );
     this.rpoSchedule = new Schedule(this, 'RpoSweepSchedule', {
       description: 'Strongbox: mark sources whose scheduled backup is overdue as missed',
       schedule: ScheduleExpression.expression(props.rpoSweepExpression, TimeZone.ETC_UTC),
