@@ -30,5 +30,8 @@ export const METRIC = {
   retentionSkipped: 'RetentionDeletionsSkipped',
   /** Sources that became `missed` (RPO) in a sweep (alarm at ≥ 1), and every source missed now. */
   backupMissed: 'BackupMissed',
+  /** Per firing of a policy schedule: backups the dispatcher started, and sources it skipped. */
+  scheduledStarted: 'ScheduledBackupsStarted',
+  scheduledSkipped: 'ScheduledBackupsSkipped',
   sourcesMissed: 'SourcesMissed',
 } as const;

@@ -7,7 +7,7 @@ import { type DispatchInput, dispatchSchedule } from '../../app/policies/dispatc
 import { isPolicyId, SCHEDULE_NAME_PATTERN } from '../../domain/policy';
 import { tenantIdSchema } from '../../shared/id-schemas';
 import { taskHandler } from '../../shared/middleware';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
 import { runtime } from '../wiring';
 
@@ -53,8 +53,8 @@ function idempotentFor(tenantId: string): Idempotent {
     async (input: DispatchInput, _context: Context) => {
       const dispatch = await dispatchSchedule(deps, input);
       const started = dispatch.outcomes.filter((outcome) => outcome.outcome === 'started').length;
-      metrics.addMetric('ScheduledBackupsStarted', MetricUnit.Count, started);
-      metrics.addMetric('ScheduledBackupsSkipped', MetricUnit.Count, dispatch.outcomes.length - started);
+      metrics.addMetric(METRIC.scheduledStarted, MetricUnit.Count, started);
+      metrics.addMetric(METRIC.scheduledSkipped, MetricUnit.Count, dispatch.outcomes.length - started);
       logger.info('dispatched', { dispatchId: dispatch.id, policyId: input.policyId, started, stale: dispatch.stale });
       return { dispatchId: dispatch.id };
     },
