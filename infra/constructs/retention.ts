@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';

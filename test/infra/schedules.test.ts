@@ -115,7 +115,8 @@ describe('policy schedules', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: { Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } },
     });
-    const roleId = (rpo?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn['Fn::GetAtt'][0];
+    const target = rpo?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } } | undefined;
+    const roleId = target?.RoleArn['Fn::GetAtt'][0] ?? 'missing';
     expect(
       statementsOfRole(roleId)
         .flatMap((s) => s.Action)

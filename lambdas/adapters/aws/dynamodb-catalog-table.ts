@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { BackupStatus } from '../../domain/backup';
 import { StaleStateError } from '../../domain/errors';
-import { type IdKind, isId } from '../../domain/ids';
+import type { IdKind } from '../../domain/ids';
 import type { RestoreStatus } from '../../domain/restore';
 import type { Page, PageRequest } from '../../ports/catalog';
 import {
