@@ -91,6 +91,7 @@ export const ENV = {
   scheduleDlqArn: 'STRONGBOX_SCHEDULE_DLQ_ARN',
   tenantPlan: 'STRONGBOX_TENANT_PLAN',
   rpoGraceMinutes: 'STRONGBOX_RPO_GRACE_MINUTES',
+  eventBusName: 'STRONGBOX_EVENT_BUS_NAME',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
   jwtAudience: 'STRONGBOX_JWT_AUDIENCE',
   jwksUrl: 'STRONGBOX_JWKS_URL',
@@ -124,6 +125,13 @@ export const BACKUP_FAILED_METRIC = {
 export const BACKUP_MISSED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'BackupMissed',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
+/** Functions emit this when the event bus refused or could not be reached (handlers/publish-events.ts). */
+export const EVENTS_NOT_PUBLISHED_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'EventsNotPublished',
   dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
 } as const;
 

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import {
   BACKUP_FAILED_METRIC,
   BACKUP_MISSED_METRIC,
+  EVENTS_NOT_PUBLISHED_METRIC,
   RDS_SNAPSHOT_QUOTA_METRIC,
   RETENTION_BRAKE_METRIC,
 } from '../contract';
@@ -162,6 +163,18 @@ export class Observability extends Construct {
         namespace: BACKUP_MISSED_METRIC.namespace,
         metricName: BACKUP_MISSED_METRIC.metricName,
         dimensionsMap: { ...BACKUP_MISSED_METRIC.dimensions },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'EventsNotPublished',
+      'Backup or restore events could not be put on the event bus (the outcomes are recorded; notifications are not)',
+      new Metric({
+        namespace: EVENTS_NOT_PUBLISHED_METRIC.namespace,
+        metricName: EVENTS_NOT_PUBLISHED_METRIC.metricName,
+        dimensionsMap: { ...EVENTS_NOT_PUBLISHED_METRIC.dimensions },
         statistic: 'Sum',
         period: FIVE_MINUTES,
       }),

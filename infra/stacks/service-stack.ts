@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { DataAccess, type DataExports } from '../constructs/data-access';
 import { Dumps } from '../constructs/dumps';
+import { Events } from '../constructs/events';
 import { DatabaseNetwork } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { Restore } from '../constructs/restore';
@@ -30,6 +31,7 @@ export class ServiceStack extends Stack {
   readonly snapshots: Snapshots;
   readonly retention: Retention;
   readonly schedules: Schedules;
+  readonly events: Events;
   readonly tenantApi: TenantApi;
   readonly observability: Observability;
 
@@ -44,6 +46,8 @@ export class ServiceStack extends Stack {
         : new DatabaseNetwork(this, 'DatabaseNetwork', config.network).functionNetwork;
     const onNetwork = network === undefined ? {} : { network };
 
+    this.events = new Events(this, 'Events', { stage: config.stage });
+
     // One environment for every function: local mode runs all handlers in one process with one environment,
     // so a variable must never mean different things to different functions.
     const environment: Record<string, string> = {
@@ -57,6 +61,7 @@ export class ServiceStack extends Stack {
       [ENV.scheduleGroupPrefix]: config.schedules.groupPrefix,
       [ENV.tenantPlan]: config.schedules.tenantPlan,
       [ENV.rpoGraceMinutes]: String(config.schedules.rpoGraceMinutes),
+      [ENV.eventBusName]: this.events.bus.eventBusName,
     };
 
     // The prune knobs are set only where a stage configures them (the runtime's defaults apply otherwise), and with
@@ -107,6 +112,17 @@ export class ServiceStack extends Stack {
 
     const { handlers: api } = this.tenantApi;
     const { handlers: restore } = this.restore;
+    // The functions that record outcomes publish them.
+    this.events.grantPublish(
+      this.dumps.runDump.function,
+      this.dumps.dumpFailed.function,
+      this.snapshots.handler.function,
+      restore.complete.function,
+      restore.fail.function,
+      restore.snapshot.function,
+      restore.approval.function,
+      this.schedules.rpoSweep.function,
+    );
     this.observability = new Observability(this, 'Observability', {
       stage: config.stage,
       restoreStateMachine: this.restore.stateMachine,

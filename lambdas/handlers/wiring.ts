@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsSettingsFromEnv, createAwsClients } from '../adapters/aws/clients';
 import { AwsCloudResources } from '../adapters/aws/cloud-resources';
 import { DynamoDbCatalog } from '../adapters/aws/dynamodb-catalog';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-events';
 import { LambdaBackupJobs } from '../adapters/aws/lambda-jobs';
 import { S3Vault } from '../adapters/aws/s3-vault';
 import { SchedulerTenantSchedules } from '../adapters/aws/scheduler-schedules';
@@ -20,6 +21,7 @@ import type { DatabaseEngine } from '../domain/source';
 import type { Catalog } from '../ports/catalog';
 import type { CloudResources } from '../ports/cloud';
 import type { DatabaseEngines } from '../ports/databases';
+import type { EventPublisher } from '../ports/events';
 import type { BackupJobs, HostGuard, RestoreWorkflow, SnapshotBackupWorkflow, TaskTokens } from '../ports/jobs';
 import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
 import type { TenantSchedules } from '../ports/schedules';
@@ -54,6 +56,8 @@ export interface Runtime {
   readonly taskTokens: TaskTokens;
   /** Only where STRONGBOX_DISPATCH_FUNCTION_ARN and STRONGBOX_SCHEDULER_ROLE_ARN are set (the policies API). */
   readonly schedules: TenantSchedules;
+  /** Where STRONGBOX_EVENT_BUS_NAME is set (every function of a deployed stack and of local mode). */
+  readonly events: EventPublisher;
 }
 
 function missing(name: string): never {
@@ -116,6 +120,9 @@ function build(): Runtime {
       ? new StepFunctionsSnapshotWorkflow(clients.sfn, snapshotMachine)
       : { start: () => missing('STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN') },
     taskTokens: new StepFunctionsTaskTokens(clients.sfn),
+    events: env.STRONGBOX_EVENT_BUS_NAME
+      ? new EventBridgePublisher(clients.eventBridge, env.STRONGBOX_EVENT_BUS_NAME)
+      : { publish: () => missing('STRONGBOX_EVENT_BUS_NAME') },
     schedules:
       env.STRONGBOX_DISPATCH_FUNCTION_ARN && env.STRONGBOX_SCHEDULER_ROLE_ARN
         ? new SchedulerTenantSchedules(clients.scheduler, {

@@ -60,6 +60,8 @@ export const runtimeEnvSchema = z.object({
   STRONGBOX_SCHEDULE_DLQ_ARN: z.string().optional(),
   /** The plan every tenant gets (lambdas/domain/plans.ts) until operators assign plans per tenant. */
   STRONGBOX_TENANT_PLAN: z.enum(['free', 'standard', 'business']).default('standard'),
+  /** The deployment's EventBridge bus for Strongbox's events (docs/events.md). */
+  STRONGBOX_EVENT_BUS_NAME: z.string().optional(),
   /** Missed backups: minutes a scheduled backup may take after its window before its source counts as missed. */
   STRONGBOX_RPO_GRACE_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   /** The deployment's region (set by Lambda itself): snapshot sources registered without a region live here. */

@@ -33,5 +33,7 @@ export const METRIC = {
   /** Per firing of a policy schedule: backups the dispatcher started, and sources it skipped. */
   scheduledStarted: 'ScheduledBackupsStarted',
   scheduledSkipped: 'ScheduledBackupsSkipped',
+  /** Events the bus refused or could not be reached for (alarm at ≥ 1). */
+  eventsNotPublished: 'EventsNotPublished',
   sourcesMissed: 'SourcesMissed',
 } as const;

@@ -4,6 +4,7 @@ import { readApi } from './api-routes';
 import { LocalApi, startApiServer } from './api-server';
 import { startAwsEndpoint } from './aws-endpoint';
 import { provisionDataStack } from './data-stack';
+import { provisionEventBuses } from './event-buses';
 import { LocalFunctions } from './functions';
 import { LOCAL_PRINCIPALS, LocalIssuer } from './issuer';
 import { provisionSchedules } from './schedules';
@@ -55,6 +56,8 @@ export interface LocalService {
   readonly ticker: LocalTicker;
   /** The dispatcher every tenant policy schedule targets. */
   readonly dispatchFunctionArn: string;
+  /** The event bus functions publish Strongbox's events to (created on the emulator). */
+  readonly eventBusName: string;
   /** Resolves when no background invocation or execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -80,6 +83,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const machines = new LocalStateMachines(functions, { region, fastWaits: options.fastWaits ?? false });
   machines.declare(service, stacks.service.name);
   const schedules = await provisionSchedules({ endpoint: options.motoEndpoint, region }, service, stacks.service.name);
+  const eventBuses = await provisionEventBuses({ endpoint: options.motoEndpoint, region }, service);
   const api = readApi(service);
   functions.resolveEnvironments(service);
   machines.resolveDefinitions(service);
@@ -145,6 +149,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     schedules,
     ticker,
     dispatchFunctionArn: dispatch.arn,
+    eventBusName: eventBuses[0] ?? '',
     functions,
     machines,
     issuer,

@@ -12,8 +12,8 @@ describe('observability', () => {
 
     // Assess
     // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, the brake, prune failed, the prune and the
-    // policy schedules' dead letters, BackupMissed, then one per function
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 9);
+    // policy schedules' dead letters, BackupMissed, EventsNotPublished, then one per function
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 10);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupMissed',

@@ -319,9 +319,16 @@ describe('the synthesized prune machine in local mode', () => {
     await provisionSchedules(emulator, resolver, stack().name);
     const names = await provisionSchedules(emulator, resolver, stack().name);
 
-    // Assess
-    expect(names).toHaveLength(1);
-    const schedule = await scheduler.send(new GetScheduleCommand({ Name: names[0] }));
+    // Assess: the daily prune and the missed-backup sweep
+    expect(names).toHaveLength(2);
+    const all = await Promise.all(names.map((Name) => scheduler.send(new GetScheduleCommand({ Name }))));
+    const prune = machines.byLogicalIdPrefix('RetentionPrune').arn;
+    const schedule = all.find((found) => found.Target?.Arn === prune);
+    if (!schedule) throw new Error('no prune schedule');
+    expect(all.find((found) => found.Target?.Arn !== prune)).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: { Arn: expect.stringContaining('SchedulesRpoSweep'), Input: '{}' },
+    });
     expect(schedule).toMatchObject({
       GroupName: 'default',
       ScheduleExpression: 'cron(0 2 * * ? *)',

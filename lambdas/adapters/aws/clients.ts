@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -14,7 +15,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * runs on Lambda (no endpoint), on the embedded emulator (moto_server) and in tests: an endpoint override points
  * a service elsewhere, per service when needed (the local service fills moto's Lambda and Step Functions gaps).
  */
-export type AwsService = 's3' | 'dynamodb' | 'secretsmanager' | 'kms' | 'lambda' | 'sfn' | 'ec2' | 'rds' | 'scheduler';
+export type AwsService =
+  | 's3'
+  | 'dynamodb'
+  | 'secretsmanager'
+  | 'kms'
+  | 'lambda'
+  | 'sfn'
+  | 'ec2'
+  | 'rds'
+  | 'scheduler'
+  | 'events';
 
 export interface AwsSettings {
   readonly region: string;
@@ -40,6 +51,7 @@ const SERVICE_ENV: Record<AwsService, string> = {
   ec2: 'AWS_ENDPOINT_URL_EC2',
   rds: 'AWS_ENDPOINT_URL_RDS',
   scheduler: 'AWS_ENDPOINT_URL_SCHEDULER',
+  events: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
 };
 
 export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
@@ -91,6 +103,7 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly sfn: SFNClient;
   readonly scheduler: SchedulerClient;
+  readonly eventBridge: EventBridgeClient;
   /** EC2 and RDS act in the region of the resource (sources anywhere, DR copies elsewhere): one client per region. */
   ec2(region?: string): EC2Client;
   rds(region?: string): RDSClient;
@@ -134,6 +147,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get scheduler() {
       return lazy('scheduler', () => new SchedulerClient(baseConfig(settings, 'scheduler')));
+    },
+    get eventBridge() {
+      return lazy('events', () => new EventBridgeClient(baseConfig(settings, 'events')));
     },
     ec2(region = settings.region) {
       return lazy(`ec2:${region}`, () => new EC2Client(baseConfig(settings, 'ec2', region)));

@@ -1,9 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runBackup } from '../../app/backups/run-backup';
+import { backupEvent } from '../../domain/events';
 import { backupJobSchema } from '../../shared/job-events';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 /** The dump worker, started asynchronously by the API for a pending backup. */
@@ -23,5 +25,6 @@ export const handler = taskHandler(async (event: unknown) => {
     metrics.addMetric(METRIC.backupFailed, MetricUnit.Count, 1);
     logger.warn('backup failed', { error: backup.error });
   }
+  await publishEvents([backupEvent(backup)]);
   return { backupId: backup.id, status: backup.status };
 });

@@ -1,7 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { checkRpo } from '../../app/policies/check-rpo';
+import { missedEvent } from '../../domain/events';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 /**
@@ -27,6 +29,7 @@ export const handler = taskHandler(async () => {
         newlyMissed += result.newlyMissed.length;
         missed += result.missed;
         for (const status of result.newlyMissed) logger.warn('backup missed', { ...status });
+        await publishEvents(result.newlyMissed.map(missedEvent));
         for (const status of result.recovered) logger.info('backup no longer missed', { ...status });
       } catch (error) {
         failures.push(tenantId);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { awaitRestoreApproval, checkApproval } from '../../app/restores/approval';
+import { restoreEvent } from '../../domain/events';
 import { taskHandler } from '../../shared/middleware';
 import { idSchema, tenantIdSchema } from '../../shared/schemas';
 import { parseInput } from '../../shared/validation';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 const ids = { tenantId: tenantIdSchema, restoreId: idSchema('restore') };
@@ -18,5 +20,6 @@ export const handler = taskHandler(async (event: unknown) => {
   const deps = runtime();
   if (input.action === 'check') return checkApproval(deps, input);
   const restore = await awaitRestoreApproval(deps, input);
+  await publishEvents([restoreEvent(restore, deps.clock.now().toISOString())]);
   return { restoreId: restore.id, status: restore.status };
 });

@@ -1,9 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { recordRestoreFailure } from '../../app/restores/finish-restore';
+import { restoreEvent } from '../../domain/events';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 /** Whatever failed, the state still has the input's ids (or none, if an operator's input never became a restore). */
@@ -19,6 +21,7 @@ export const handler = taskHandler(async (event: unknown) => {
   const restore = await recordRestoreFailure(runtime(), state);
   metrics.addMetric(METRIC.restoreFailed, MetricUnit.Count, 1);
   logger.warn('restore failed', { restoreId: state.restoreId, error: restore?.error });
+  if (restore) await publishEvents([restoreEvent(restore, new Date().toISOString())]);
   return {
     restoreId: state.restoreId ?? null,
     status: restore?.status ?? 'not_recorded',

@@ -8,10 +8,12 @@ import {
   snapshotReplacedVolumes,
 } from '../../app/restores/replace-volumes';
 import { attachVolumes, checkAttached, checkVolumes, createVolumes } from '../../app/restores/volume-restore';
+import { restoreEvent } from '../../domain/events';
 import { restoreSnapshotStepSchema } from '../../shared/job-events';
 import { taskHandler } from '../../shared/middleware';
 import { METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 /**
@@ -45,6 +47,7 @@ export const handler = taskHandler(async (event: unknown) => {
     case 'complete': {
       const restore = await completeSnapshotRestore(deps, step);
       metrics.addMetric(METRIC.restoreSucceeded, MetricUnit.Count, 1);
+      await publishEvents([restoreEvent(restore, new Date().toISOString())]);
       return { restoreId: restore.id, status: restore.status };
     }
   }

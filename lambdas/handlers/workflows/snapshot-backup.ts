@@ -6,10 +6,12 @@ import { failSnapshotBackup } from '../../app/snapshots/fail-snapshot-backup';
 import { quotaPercent } from '../../app/snapshots/rds-quota';
 import { recordSnapshotBackup } from '../../app/snapshots/record-snapshot-backup';
 import { startSnapshotBackup } from '../../app/snapshots/start-snapshot-backup';
+import { backupEvent } from '../../domain/events';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { snapshotStepSchema } from '../../shared/snapshot-events';
 import { parseInput } from '../../shared/validation';
+import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
 /**
@@ -42,12 +44,14 @@ export const handler = taskHandler(async (event: unknown) => {
     case 'record': {
       const backup = await recordSnapshotBackup(deps, step);
       metrics.addMetric(METRIC.backupSucceeded, MetricUnit.Count, 1);
+      await publishEvents([backupEvent(backup)]);
       return { backupId: backup.id, status: backup.status, snapshots: (backup.snapshots ?? []).length };
     }
     case 'fail': {
       const backup = await failSnapshotBackup(deps, step);
       metrics.addMetric(METRIC.backupFailed, MetricUnit.Count, 1);
       logger.warn('snapshot backup failed', { backupId: step.backupId, error: backup?.error });
+      if (backup) await publishEvents([backupEvent(backup)]);
       return {
         backupId: step.backupId ?? null,
         status: backup?.status ?? 'not_recorded',

@@ -1,0 +1,20 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { StrongboxEvent } from '../domain/events';
+import { logger, METRIC, metrics } from '../shared/powertools';
+import { runtime } from './wiring';
+
+/**
+ * Publishes what happened to the event bus, best effort: the backup or restore is already recorded in the catalog, so
+ * a bus that refuses or is unreachable must not fail it (or make Step Functions retry a finished step). A failure is
+ * logged and counted (EventsNotPublished, alarmed on) instead.
+ */
+export async function publishEvents(events: readonly (StrongboxEvent | undefined)[]): Promise<void> {
+  const defined = events.filter((event): event is StrongboxEvent => event !== undefined);
+  if (defined.length === 0) return;
+  try {
+    await runtime().events.publish(defined);
+  } catch (error) {
+    metrics.addMetric(METRIC.eventsNotPublished, MetricUnit.Count, defined.length);
+    logger.error('events not published', { types: defined.map((event) => event.type), error: error as Error });
+  }
+}
