@@ -102,6 +102,11 @@ const schedulesSchema = z
       .string()
       .refine((value) => CRON.test(value) || RATE.test(value), 'a Scheduler cron(6 fields) or rate(n unit) expression')
       .default('rate(15 minutes)'),
+    /** When every tenant's schedules are reconciled with the catalog (drift repair). */
+    reconcileExpression: z
+      .string()
+      .refine((value) => CRON.test(value) || RATE.test(value), 'a Scheduler cron(6 fields) or rate(n unit) expression')
+      .default('cron(30 1 * * ? *)'),
     /** STRONGBOX_RPO_GRACE_MINUTES: how long a scheduled backup may take after its window before it counts as missed. */
     rpoGraceMinutes: z.number().int().min(0).max(10_080).default(60),
   })

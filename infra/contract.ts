@@ -43,6 +43,8 @@ export const ENTRIES = {
   dispatch: 'schedules/dispatch.ts',
   /** Every few minutes: marks sources whose scheduled backup is overdue as missed (RPO), for every tenant. */
   rpoSweep: 'schedules/rpo-sweep.ts',
+  /** Daily: reconciles every tenant's Scheduler schedules with the catalog (drift repair). */
+  reconcileAll: 'schedules/reconcile-all.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;

@@ -23,6 +23,8 @@ export interface SchedulesProps {
   readonly snapshotStateMachine: IStateMachine;
   /** How often the missed-backup (RPO) sweep runs: an EventBridge Scheduler expression. */
   readonly rpoSweepExpression: string;
+  /** When every tenant's schedules are reconciled with the catalog (drift repair). */
+  readonly reconcileExpression: string;
 }
 
 /**
@@ -38,6 +40,9 @@ export class Schedules extends Construct {
   /** Marks overdue scheduled sources as missed, for every tenant (started by `rpoSchedule`). */
   readonly rpoSweep: StrongboxFunction;
   readonly rpoSchedule: Schedule;
+  /** Reconciles every tenant's schedules with the catalog daily (started by `reconcileSchedule`). */
+  readonly reconcileAll: StrongboxFunction;
+  readonly reconcileSchedule: Schedule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -121,12 +126,94 @@ export class Schedules extends Construct {
         maxEventAge: Duration.minutes(15),
       }),
     });
+    this.reconcileAll = new StrongboxFunction(this, 'ReconcileAll', {
+      entry: ENTRIES.reconcileAll,
+      timeout: Duration.minutes(15),
+      environment: { ...props.environment, ...this.managerEnvironment() },
+    });
+    props.data.grantCatalogReadWrite(this.reconcileAll);
+    this.grantManage(this.reconcileAll);
+    const reconcileRole = defaultGroupSchedulerRole(
+      this,
+      'ReconcileRole',
+      "EventBridge Scheduler: starts the Strongbox daily repair of tenants' schedules",
+    );
+    this.reconcileSchedule = new Schedule(this, 'ReconcileSchedule', {
+      description: "Strongbox: reconcile every tenant's policy schedules with the catalog (drift repair)",
+      schedule: ScheduleExpression.expression(props.reconcileExpression, TimeZone.ETC_UTC),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(this.reconcileAll.function, {
+        role: reconcileRole,
+        input: ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+    acknowledgeWildcardResources(
+      reconcileRole,
+      [`${this.reconcileAll.functionArn}:*`],
+      'The Scheduler Lambda target grants lambda:InvokeFunction on the reconcile function and its versions/aliases; ' +
+        'the ARN names that one function.',
+    );
     acknowledgeWildcardResources(
       sweepRole,
       [`${this.rpoSweep.functionArn}:*`],
       'The Scheduler Lambda target grants lambda:InvokeFunction on the sweep function and its versions/aliases; the ' +
         'ARN names that one function.',
     );
+  }
+
+  /** What a function creating tenants' schedules needs to know: their target, role and dead-letter queue. */
+  managerEnvironment(): Record<string, string> {
+    return {
+      [ENV.dispatchFunctionArn]: this.dispatch.functionArn,
+      [ENV.schedulerRoleArn]: this.role.roleArn,
+      [ENV.scheduleDlqArn]: this.deadLetterQueue.queueArn,
+    };
+  }
+
+  /**
+   * Lets a function manage schedules only in this deployment's tenant groups (`<prefix>-<tenantId>`) and hand Scheduler
+   * only the dispatcher's role. ListSchedules has no resource-level permission.
+   */
+  grantManage(fn: StrongboxFunction): void {
+    const arns = this.arns();
+    fn.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+          'scheduler:GetSchedule',
+        ],
+        resources: [arns.schedules],
+      }),
+    );
+    fn.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup', 'scheduler:TagResource'],
+        resources: [arns.groups],
+      }),
+    );
+    fn.function.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }));
+    fn.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    acknowledgeWildcardResources(
+      fn,
+      [arns.schedules, arns.groups],
+      "Tenants' schedule groups are created at run time, one per tenant: the ARNs are scoped to this deployment's " +
+        'group prefix, the narrowest name known at deploy time.',
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'scheduler:ListSchedules has no resource-level permissions (it lists the groups given in the request).',
+    });
   }
 
   /** The scheduler ARNs of this deployment's tenant groups and their schedules. */

@@ -10,7 +10,6 @@ import {
   RequestAuthorizer,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -129,14 +128,12 @@ export class TenantApi extends Construct {
     // Policies: the catalog and the tenants' Scheduler schedules (created at run time, one group per tenant).
     const policies = apiFunction('Policies', ENTRIES.policies, {
       ...environment,
-      [ENV.dispatchFunctionArn]: props.schedules.dispatch.functionArn,
-      [ENV.schedulerRoleArn]: props.schedules.role.roleArn,
-      [ENV.scheduleDlqArn]: props.schedules.deadLetterQueue.queueArn,
+      ...props.schedules.managerEnvironment(),
     });
     this.handlers = { health, sources, backups, restores, retention, policies };
 
     for (const fn of [sources, backups, restores, retention, policies]) data.grantCatalogReadWrite(fn);
-    grantScheduleManagement(policies, props.schedules);
+    props.schedules.grantManage(policies);
     // Legal holds: S3 Object Lock holds on every version of a dump's objects, the strongbox:legal-hold tag on snapshots.
     data.grantVaultLegalHold(retention);
     grantSnapshotLegalHoldTags(retention);
@@ -246,47 +243,4 @@ export class TenantApi extends Construct {
       },
     );
   }
-}
-
-/**
- * The policies API manages schedules only in this deployment's tenant groups (`<prefix>-<tenantId>`), and may hand
- * Scheduler only the dispatcher's role. ListSchedules has no resource-level permission.
- */
-function grantScheduleManagement(fn: StrongboxFunction, schedules: Schedules): void {
-  const arns = schedules.arns();
-  fn.function.addToRolePolicy(
-    new PolicyStatement({
-      actions: [
-        'scheduler:CreateSchedule',
-        'scheduler:UpdateSchedule',
-        'scheduler:DeleteSchedule',
-        'scheduler:GetSchedule',
-      ],
-      resources: [arns.schedules],
-    }),
-  );
-  fn.function.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup', 'scheduler:TagResource'],
-      resources: [arns.groups],
-    }),
-  );
-  fn.function.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }));
-  fn.function.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [schedules.role.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    }),
-  );
-  acknowledgeWildcardResources(
-    fn,
-    [arns.schedules, arns.groups],
-    "Tenants' schedule groups are created at run time, one per tenant: the ARNs are scoped to this deployment's " +
-      'group prefix, the narrowest name known at deploy time.',
-  );
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'scheduler:ListSchedules has no resource-level permissions (it lists the groups given in the request).',
-  });
 }

@@ -91,6 +91,7 @@ export class ServiceStack extends Stack {
       runDump: this.dumps.runDump,
       snapshotStateMachine: this.snapshots.stateMachine,
       rpoSweepExpression: config.schedules.rpoSweepExpression,
+      reconcileExpression: config.schedules.reconcileExpression,
     });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
@@ -140,6 +141,7 @@ export class ServiceStack extends Stack {
         Policies: api.policies,
         Dispatch: this.schedules.dispatch,
         RpoSweep: this.schedules.rpoSweep,
+        ReconcileAll: this.schedules.reconcileAll,
         RunDump: this.dumps.runDump,
         DumpFailed: this.dumps.dumpFailed,
         VerifyBackup: this.dumps.verifyBackup,

@@ -35,5 +35,7 @@ export const METRIC = {
   scheduledSkipped: 'ScheduledBackupsSkipped',
   /** Events the bus refused or could not be reached for (alarm at ≥ 1). */
   eventsNotPublished: 'EventsNotPublished',
+  /** Schedules the daily drift repair created, updated or deleted. */
+  schedulesRepaired: 'SchedulesRepaired',
   sourcesMissed: 'SourcesMissed',
 } as const;

@@ -189,6 +189,26 @@ describe('policies API (local service, moto Scheduler)', () => {
     expect((await globex.get<{ items: Body[] }>('/v1/rpo')).body.items).toEqual([]);
   });
 
+  it("the daily repair puts every tenant's schedules right without anyone asking", async () => {
+    const got = await schedule('strongbox-acme', 'nightly.night');
+    await service.clients.scheduler.send(
+      new UpdateScheduleCommand({
+        GroupName: 'strongbox-acme',
+        Name: 'nightly.night',
+        ScheduleExpression: 'cron(0 12 * * ? *)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: got.Target,
+      }),
+    );
+    const repair = service.functions.all().find((fn) => fn.entry.endsWith('schedules/reconcile-all.ts'));
+    expect(await service.functions.invoke(repair?.arn ?? '', {})).toMatchObject({ repaired: 1 });
+    expect(await schedule('strongbox-acme', 'nightly.night')).toMatchObject({
+      ScheduleExpression: 'cron(30 1 * * ? *)',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
+    });
+    expect(await service.functions.invoke(repair?.arn ?? '', {})).toMatchObject({ repaired: 0 });
+  });
+
   it('deletes the schedule with the policy', async () => {
     expect((await member.delete('/v1/policies/nightly')).status).toBe(403);
     expect((await acme.delete('/v1/policies/nightly')).status).toBe(204);

@@ -62,9 +62,12 @@ describe('policy schedules', () => {
     expect(send?.Resource.join()).toMatch(/SchedulesDeadLetters/);
   });
 
-  it("lets the policies API manage schedules only in the deployment's groups and pass only the dispatch role", () => {
+  it.each([
+    ['the policies API', ENTRIES.policies],
+    ['the daily repair', ENTRIES.reconcileAll],
+  ])("lets %s manage schedules only in the deployment's groups and pass only the dispatch role", (_name, entry) => {
     const { service } = synth(devConfig({ schedules: { groupPrefix: 'sbx-dev' } }));
-    const policies = functionByEntry(service, entryPath(ENTRIES.policies));
+    const policies = functionByEntry(service, entryPath(entry));
     const statements = Object.values(resourcesOfType(service, 'AWS::IAM::Policy'))
       .filter((policy) => text(policy.Properties.Roles).includes(roleOf(policies)))
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
@@ -123,5 +126,20 @@ describe('policy schedules', () => {
         .sort(),
     ).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     expect(sweep.resource.Properties.Environment?.Variables).toMatchObject({ STRONGBOX_RPO_GRACE_MINUTES: '60' });
+  });
+
+  it("repairs every tenant's schedules daily from the default group, with its own narrow role", () => {
+    const { service } = synth();
+    const repair = functionByEntry(service, entryPath(ENTRIES.reconcileAll));
+    const schedules = Object.values(resourcesOfType(service, 'AWS::Scheduler::Schedule'));
+    const daily = schedules.find((s) => text(s.Properties.Target).includes(repair.logicalId));
+    expect(daily?.Properties).toMatchObject({ ScheduleExpression: 'cron(30 1 * * ? *)', Target: { Input: '{}' } });
+    const target = daily?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } } | undefined;
+    const roleId = target?.RoleArn['Fn::GetAtt'][0] ?? 'missing';
+    expect(
+      statementsOfRole(roleId)
+        .flatMap((s) => s.Action)
+        .sort(),
+    ).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
   });
 });

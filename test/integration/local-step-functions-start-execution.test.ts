@@ -319,16 +319,24 @@ describe('the synthesized prune machine in local mode', () => {
     await provisionSchedules(emulator, resolver, stack().name);
     const names = await provisionSchedules(emulator, resolver, stack().name);
 
-    // Assess: the daily prune and the missed-backup sweep
-    expect(names).toHaveLength(2);
+    // Assess: the daily prune, the missed-backup sweep and the daily schedule repair
+    expect(names).toHaveLength(3);
     const all = await Promise.all(names.map((Name) => scheduler.send(new GetScheduleCommand({ Name }))));
     const prune = machines.byLogicalIdPrefix('RetentionPrune').arn;
     const schedule = all.find((found) => found.Target?.Arn === prune);
     if (!schedule) throw new Error('no prune schedule');
-    expect(all.find((found) => found.Target?.Arn !== prune)).toMatchObject({
-      ScheduleExpression: 'rate(15 minutes)',
-      Target: { Arn: expect.stringContaining('SchedulesRpoSweep'), Input: '{}' },
-    });
+    expect(all.filter((found) => found.Target?.Arn !== prune)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          ScheduleExpression: 'rate(15 minutes)',
+          Target: expect.objectContaining({ Arn: expect.stringContaining('SchedulesRpoSweep'), Input: '{}' }),
+        }),
+        expect.objectContaining({
+          ScheduleExpression: 'cron(30 1 * * ? *)',
+          Target: expect.objectContaining({ Arn: expect.stringContaining('SchedulesReconcileAll'), Input: '{}' }),
+        }),
+      ]),
+    );
     expect(schedule).toMatchObject({
       GroupName: 'default',
       ScheduleExpression: 'cron(0 2 * * ? *)',
