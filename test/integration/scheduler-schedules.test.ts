@@ -7,6 +7,7 @@ import {
   SchedulerTenantSchedules,
   scheduleGroupName,
 } from '../../lambdas/adapters/aws/scheduler-schedules';
+import { SystemClock } from '../../lambdas/adapters/runtime';
 import { reconcileSchedules } from '../../lambdas/app/policies/reconcile-schedules';
 import { putPolicy } from '../../lambdas/domain/policy';
 import type { ScheduleSpec } from '../../lambdas/ports/schedules';
@@ -119,7 +120,7 @@ describe('reconciling policies with Scheduler on moto', () => {
       new Date('2027-01-01T00:00:00Z'),
     );
     await catalog.policies.put(policy, 'absent');
-    const deps = { catalog, schedules };
+    const deps = { catalog, schedules, clock: new SystemClock() };
 
     expect([...(await reconcileSchedules(deps, { tenantId: T })).created].sort()).toEqual([
       'nightly.night',
@@ -161,5 +162,32 @@ describe('reconciling policies with Scheduler on moto', () => {
     expect((await schedules.list(T)).find((s) => s.name === 'nightly.often')?.startDate).toBe(
       '2027-01-01T00:00:00.000Z',
     );
+  });
+
+  it('re-creates an old rate schedule on its rhythm with a start Scheduler accepts (not in the past)', async () => {
+    const { tableName } = await createTestResources(clients);
+    const catalog = new DynamoDbCatalog(clients.dynamodb, tableName);
+    // A policy saved long ago: its rate schedule started then.
+    const policy = putPolicy(
+      undefined,
+      {
+        tenantId: T,
+        id: 'old',
+        name: 'Old',
+        sources: { ids: [], tags: { env: 'prod' } },
+        schedules: [{ name: 'six', expression: 'rate(6 hours)', timezone: 'UTC', windowMinutes: 0 }],
+      },
+      new Date('2026-01-01T00:07:00Z'),
+    );
+    await catalog.policies.put(policy, 'absent');
+    const deps = { catalog, schedules, clock: new SystemClock() };
+
+    expect(await reconcileSchedules(deps, { tenantId: T })).toMatchObject({ created: ['old.six'] });
+    const [created] = await schedules.list(T);
+    const start = Date.parse(created?.startDate ?? '');
+    expect(start).toBeGreaterThan(Date.now());
+    expect(start - Date.now()).toBeLessThanOrEqual(6 * 3600_000 + 60_000);
+    expect((start - Date.parse('2026-01-01T00:07:00Z')) % (6 * 3600_000)).toBe(0);
+    expect(await reconcileSchedules(deps, { tenantId: T })).toMatchObject({ updated: [], unchanged: 1 });
   });
 });

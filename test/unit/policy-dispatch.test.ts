@@ -158,8 +158,8 @@ describe('reconciling Scheduler schedules with the catalog (use case on in-memor
     const schedules = new MemorySchedules();
     await policy({ ids: [], tags: { env: 'prod' } }, 'nightly', ['night', 'noon']);
 
-    const first = await reconcileSchedules({ catalog, schedules }, { tenantId: T });
-    const second = await reconcileSchedules({ catalog, schedules }, { tenantId: T });
+    const first = await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
+    const second = await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
 
     expect([...first.created].sort()).toEqual(['nightly.night', 'nightly.noon']);
     expect(second).toEqual({ created: [], updated: [], deleted: [], unchanged: 2 });
@@ -174,13 +174,13 @@ describe('reconciling Scheduler schedules with the catalog (use case on in-memor
   it('repairs drift: a changed schedule is updated, a stray one deleted, a missing one created', async () => {
     const schedules = new MemorySchedules();
     await policy({ ids: [], tags: { env: 'prod' } }, 'nightly', ['night', 'noon']);
-    await reconcileSchedules({ catalog, schedules }, { tenantId: T });
+    await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
     const night = (await schedules.list(T)).find((s) => s.name === 'nightly.night');
     await schedules.put(T, { ...(night as NonNullable<typeof night>), expression: 'rate(1 minute)' });
     await schedules.put(T, { ...(night as NonNullable<typeof night>), name: 'gone.night' });
     await schedules.delete(T, 'nightly.noon');
 
-    const result = await reconcileSchedules({ catalog, schedules }, { tenantId: T });
+    const result = await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
 
     expect(result).toEqual({
       created: ['nightly.noon'],
@@ -195,12 +195,15 @@ describe('reconciling Scheduler schedules with the catalog (use case on in-memor
     const schedules = new MemorySchedules();
     await policy({ ids: [], tags: { env: 'prod' } }, 'nightly');
     await policy({ ids: [], tags: { env: 'prod' } }, 'weekly');
-    await reconcileSchedules({ catalog, schedules }, { tenantId: T });
+    await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
     await catalog.policies.delete(T, 'weekly');
 
-    const scoped = await reconcileSchedules({ catalog, schedules }, { tenantId: T, policyId: 'nightly' });
+    const scoped = await reconcileSchedules(
+      { catalog, schedules, clock: deps.clock },
+      { tenantId: T, policyId: 'nightly' },
+    );
     expect(scoped.deleted).toEqual([]);
-    const whole = await reconcileSchedules({ catalog, schedules }, { tenantId: T });
+    const whole = await reconcileSchedules({ catalog, schedules, clock: deps.clock }, { tenantId: T });
     expect(whole.deleted).toEqual(['weekly.night']);
   });
 });

@@ -79,7 +79,7 @@ async function requireRoomForPolicy(deps: PutPolicyDeps, tenantId: string): Prom
 
 /** Deletes a policy and its Scheduler schedules (schedules first: a policy is never gone while it still fires). */
 export async function deleteTenantPolicy(
-  deps: Pick<PutPolicyDeps, 'catalog' | 'schedules'>,
+  deps: Pick<PutPolicyDeps, 'catalog' | 'schedules' | 'clock'>,
   input: { tenantId: string; policyId: string },
 ): Promise<void> {
   const policy = await deps.catalog.policies.get(input.tenantId, input.policyId);
