@@ -102,13 +102,12 @@ function build(): Runtime {
     clock,
     sleeper: new TimerSleeper(),
     ids: new UlidIdGenerator(clock),
-    jobs:
-      dump && verify
-        ? new LambdaBackupJobs(clients.lambda, { dump, verify })
-        : {
-            startDump: () => missing('STRONGBOX_DUMP_FUNCTION'),
-            startVerify: () => missing('STRONGBOX_VERIFY_FUNCTION'),
-          },
+    jobs: dump
+      ? new LambdaBackupJobs(clients.lambda, { dump, verify })
+      : {
+          startDump: () => missing('STRONGBOX_DUMP_FUNCTION'),
+          startVerify: () => missing('STRONGBOX_VERIFY_FUNCTION'),
+        },
     workflow: stateMachine
       ? new StepFunctionsRestoreWorkflow(clients.sfn, stateMachine)
       : {

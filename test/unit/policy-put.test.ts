@@ -42,6 +42,8 @@ describe('putting policies (use case on in-memory catalog and schedules)', () =>
     expect(second.policy.schedules[0]?.startDate).toBe(first.policy.schedules[0]?.startDate);
     expect(second.schedules).toMatchObject({ created: [], updated: [], unchanged: 1 });
     expect(await catalog.policies.get(T, 'nightly')).toStrictEqual(second.policy);
+    // The daily repair and the missed-backup sweep find the tenant even before it has a source.
+    expect((await catalog.tenants.list({ limit: 10 })).items).toEqual([T]);
   });
 
   it('refuses what fires more often than the plan allows, naming the schedule', async () => {

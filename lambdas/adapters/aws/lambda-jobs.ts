@@ -6,7 +6,8 @@ import type { BackupJobs } from '../../ports/jobs';
 export class LambdaBackupJobs implements BackupJobs {
   constructor(
     private readonly lambda: LambdaClient,
-    private readonly functions: { readonly dump: string; readonly verify: string },
+    /** A function that starts no verification (the dispatcher) is given no verify function. */
+    private readonly functions: { readonly dump: string; readonly verify?: string | undefined },
   ) {}
 
   startDump(input: { tenantId: string; backupId: string }): Promise<void> {
@@ -14,6 +15,7 @@ export class LambdaBackupJobs implements BackupJobs {
   }
 
   startVerify(input: { tenantId: string; backupId: string }): Promise<void> {
+    if (!this.functions.verify) throw new Error('STRONGBOX_VERIFY_FUNCTION is not configured for this function');
     return this.invoke(this.functions.verify, input);
   }
 

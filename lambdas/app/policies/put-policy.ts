@@ -8,7 +8,7 @@ import type { TenantSchedules } from '../../ports/schedules';
 import { type ReconcileResult, reconcileSchedules, scheduleSpecName } from './reconcile-schedules';
 
 export interface PutPolicyDeps {
-  readonly catalog: Pick<Catalog, 'policies' | 'sources'>;
+  readonly catalog: Pick<Catalog, 'policies' | 'sources' | 'tenants'>;
   readonly schedules: TenantSchedules;
   readonly clock: Clock;
   readonly plan: TenantPlan;
@@ -56,6 +56,8 @@ export async function putTenantPolicy(
   const current = await deps.catalog.policies.get(input.tenantId, input.id);
   if (!current) await requireRoomForPolicy(deps, input.tenantId);
   const policy = putPolicy(current, input, now);
+  // Account-wide jobs (the daily schedule repair, the missed-backup sweep) walk the tenant registry.
+  await deps.catalog.tenants.register(input.tenantId, now.toISOString());
   await deps.catalog.policies.put(policy, current ? current.revision : 'absent');
   const schedules = await reconcileSchedules(deps, { tenantId: input.tenantId, policyId: input.id });
   return { policy, schedules };
