@@ -33,6 +33,20 @@ export interface ObservabilityProps {
 export const RDS_QUOTA_ALARM_PERCENT = 80;
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** The sum over `period` of a metric the service's handlers emit (Powertools: namespace + `service` dimension). */
+function serviceSum(
+  metric: { readonly namespace: string; readonly metricName: string; readonly dimensions: Record<string, string> },
+  period: Duration,
+): Metric {
+  return new Metric({
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensionsMap: { ...metric.dimensions },
+    statistic: 'Sum',
+    period,
+  });
+}
 const ONE_DAY = Duration.days(1);
 
 /**
@@ -73,13 +87,7 @@ export class Observability extends Construct {
     this.alarm(
       'BackupFailed',
       'A backup failed (BackupFailed metric from the dump handlers)',
-      new Metric({
-        namespace: BACKUP_FAILED_METRIC.namespace,
-        metricName: BACKUP_FAILED_METRIC.metricName,
-        dimensionsMap: { ...BACKUP_FAILED_METRIC.dimensions },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
+      serviceSum(BACKUP_FAILED_METRIC, FIVE_MINUTES),
     );
 
     this.alarm(
@@ -124,14 +132,8 @@ export class Observability extends Construct {
     this.alarm(
       'RetentionBrake',
       "A source's retention brake tripped: its prune stopped until an admin acknowledges the deletions",
-      new Metric({
-        namespace: RETENTION_BRAKE_METRIC.namespace,
-        metricName: RETENTION_BRAKE_METRIC.metricName,
-        dimensionsMap: { ...RETENTION_BRAKE_METRIC.dimensions },
-        statistic: 'Sum',
-        // Prunes run daily: a trip stays visible for the day instead of flapping back after five minutes.
-        period: ONE_DAY,
-      }),
+      // Prunes run daily: a trip stays visible for the day instead of flapping back after five minutes.
+      serviceSum(RETENTION_BRAKE_METRIC, ONE_DAY),
     );
 
     this.alarm(
@@ -159,25 +161,13 @@ export class Observability extends Construct {
     this.alarm(
       'BackupMissed',
       "A source's scheduled backup is overdue (missed RPO): GET /v1/rpo lists them per tenant",
-      new Metric({
-        namespace: BACKUP_MISSED_METRIC.namespace,
-        metricName: BACKUP_MISSED_METRIC.metricName,
-        dimensionsMap: { ...BACKUP_MISSED_METRIC.dimensions },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
+      serviceSum(BACKUP_MISSED_METRIC, FIVE_MINUTES),
     );
 
     this.alarm(
       'EventsNotPublished',
       'Backup or restore events could not be put on the event bus (the outcomes are recorded; notifications are not)',
-      new Metric({
-        namespace: EVENTS_NOT_PUBLISHED_METRIC.namespace,
-        metricName: EVENTS_NOT_PUBLISHED_METRIC.metricName,
-        dimensionsMap: { ...EVENTS_NOT_PUBLISHED_METRIC.dimensions },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
+      serviceSum(EVENTS_NOT_PUBLISHED_METRIC, FIVE_MINUTES),
     );
 
     this.alarm(

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { reconcileSchedules } from '../../app/policies/reconcile-schedules';
+import { forEachTenant } from '../../app/tenants/for-each-tenant';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { runtime } from '../wiring';
@@ -12,27 +13,17 @@ import { runtime } from '../wiring';
  */
 export const handler = taskHandler(async () => {
   const deps = runtime();
-  let tenants = 0;
   let repaired = 0;
-  const failures: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.catalog.tenants.list({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const tenantId of page.items) {
-      tenants += 1;
-      try {
-        const result = await reconcileSchedules(deps, { tenantId });
-        const changed = result.created.length + result.updated.length + result.deleted.length;
-        repaired += changed;
-        if (changed > 0) logger.warn('schedules repaired', { tenantId, ...result });
-      } catch (error) {
-        failures.push(tenantId);
-        logger.error('reconcile failed', { tenantId, error: error as Error });
-      }
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  const walk = await forEachTenant(deps.catalog, async (tenantId) => {
+    const result = await reconcileSchedules(deps, { tenantId });
+    const changed = result.created.length + result.updated.length + result.deleted.length;
+    repaired += changed;
+    if (changed > 0) logger.warn('schedules repaired', { tenantId, ...result });
+  });
   metrics.addMetric(METRIC.schedulesRepaired, MetricUnit.Count, repaired);
-  if (failures.length > 0) throw new Error(`reconciling schedules failed for ${failures.length} of ${tenants} tenants`);
-  return { tenants, repaired };
+  for (const { tenantId, error } of walk.failed) logger.error('reconcile failed', { tenantId, error: error as Error });
+  if (walk.failed.length > 0) {
+    throw new Error(`reconciling schedules failed for ${walk.failed.length} of ${walk.tenants} tenants`);
+  }
+  return { tenants: walk.tenants, repaired };
 });
