@@ -56,6 +56,8 @@ export interface LocalService {
   readonly ticker: LocalTicker;
   /** The dispatcher every tenant policy schedule targets. */
   readonly dispatchFunctionArn: string;
+  /** The missed-backup sweep (the ticker fires it every 15 minutes; invoke it to sweep now). */
+  readonly rpoSweepFunctionArn: string;
   /** The event bus functions publish Strongbox's events to (created on the emulator). */
   readonly eventBusName: string;
   /** Resolves when no background invocation or execution is running. */
@@ -128,7 +130,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     new Date(),
   );
   const dispatch = functions.all().find((fn) => fn.entry.endsWith('schedules/dispatch.ts'));
-  if (!dispatch) throw new Error('the template has no dispatch function');
+  const sweep = functions.all().find((fn) => fn.entry.endsWith('schedules/rpo-sweep.ts'));
+  if (!dispatch || !sweep) throw new Error('the template has no dispatch or missed-backup sweep function');
 
   const idle = async () => {
     // A finished job can start an execution and vice versa: settle until both are quiet.
@@ -149,6 +152,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     schedules,
     ticker,
     dispatchFunctionArn: dispatch.arn,
+    rpoSweepFunctionArn: sweep.arn,
     eventBusName: eventBuses[0] ?? '',
     functions,
     machines,

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     snapshotStateMachineArn: service.snapshotStateMachineArn,
     pruneStateMachineArn: service.pruneStateMachineArn,
     dispatchFunctionArn: service.dispatchFunctionArn,
+    rpoSweepFunctionArn: service.rpoSweepFunctionArn,
     eventBusName: service.eventBusName,
     tokens: service.tokens,
     databases: { postgres: testbed.info.postgres, mysql: testbed.info.mysql },

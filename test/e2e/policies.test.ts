@@ -183,8 +183,9 @@ describe('policies API (local service, moto Scheduler)', () => {
       expect.objectContaining({ sourceId: tagged, status: 'ok', policyId: 'nightly', scheduleName: 'night' }),
     ]);
     const [status] = rpo.body.items as [Body];
-    // 01:30 London + 30 minutes window + 60 minutes grace.
-    expect(Date.parse(String(status.deadline)) - Date.parse(String(status.expectedAt))).toBe(90 * 60_000);
+    // 01:30 London + 30 minutes window + the configured grace (config/local.json).
+    const grace = Number(service.environment.STRONGBOX_RPO_GRACE_MINUTES);
+    expect(Date.parse(String(status.deadline)) - Date.parse(String(status.expectedAt))).toBe((30 + grace) * 60_000);
     expect(String(status.expectedAt)).toMatch(/T0[01]:30:00\.000Z$/);
     expect((await globex.get<{ items: Body[] }>('/v1/rpo')).body.items).toEqual([]);
   });
