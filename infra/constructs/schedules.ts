@@ -80,20 +80,15 @@ export class Schedules extends Construct {
         'DeadLetterConfig, which cdk-nag does not recognise); an alarm watches its visible messages.',
     });
 
-    // Scheduler assumes the role only for schedules in this deployment's tenant groups (confused-deputy guard); it may
-    // invoke the dispatcher and dead-letter to the queue, nothing else.
+    // Scheduler assumes the role only for schedules in this account's groups of this deployment (confused-deputy
+    // guard): Scheduler's aws:SourceArn is the schedule GROUP's ARN, never a schedule's (the Scheduler guide says a
+    // schedule ARN there makes every assumption fail). It may invoke the dispatcher and dead-letter to the queue.
     this.role = new Role(this, 'SchedulerRole', {
       description: 'EventBridge Scheduler: invokes the Strongbox dispatcher for tenant policy schedules',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule',
-              resourceName: `${props.groupPrefix}-*/*`,
-            }),
-          },
+          ArnLike: { 'aws:SourceArn': this.arns().groups },
         },
       }),
     });

@@ -9,11 +9,11 @@ import { physicalName } from './provision';
 import { LOCAL_ACCOUNT, type TemplateResolver } from './template';
 
 /**
- * The service stack's EventBridge Scheduler schedules (the daily prune), created on the emulator from the template,
- * with what they reference: their dead-letter queues (created too) and execution roles (named only: nothing checks
- * IAM here). moto stores schedules and never fires them (DESIGN.md §8); a local ticker (issue 5) will read them back. Run after
- * the state machines are declared, so a target resolves to the local machine's ARN. Idempotent: a restart on a
- * long-lived emulator updates the schedules it finds.
+ * The service stack's EventBridge Scheduler schedules (the daily prune, the missed-backup sweep, the daily repair),
+ * created on the emulator from the template, with what they reference: their dead-letter queues (created too) and
+ * execution roles (named only: nothing checks IAM here). moto stores schedules and never fires them (DESIGN.md §8);
+ * the local ticker (ticker.ts) reads them back and fires them. Run after the state machines are declared, so a target
+ * resolves to the local machine's ARN. Idempotent: a restart on a long-lived emulator updates the schedules it finds.
  */
 type Props = Record<string, unknown>;
 
@@ -71,14 +71,18 @@ async function provisionSchedule(
   resolver.set(logicalId, { ref: Name, attributes: { Arn: arn } });
 }
 
-/** Creates the stack's schedules (and their queues) on the emulator; returns the names of the schedules. */
+/**
+ * Creates the stack's queues and schedules on the emulator and names its roles; returns the names of the schedules.
+ * Queues and roles are provisioned even when the stack has no schedule of its own: the policies API creates tenants'
+ * schedules at run time with the dispatcher's role and dead-letter queue (STRONGBOX_SCHEDULER_ROLE_ARN,
+ * STRONGBOX_SCHEDULE_DLQ_ARN), so those must resolve to real names, and the queue must exist.
+ */
 export async function provisionSchedules(
   emulator: EmulatorEndpoint,
   resolver: TemplateResolver,
   stackName: string,
 ): Promise<string[]> {
   const schedules = resolver.resourcesOfType('AWS::Scheduler::Schedule');
-  if (schedules.length === 0) return [];
   for (const [logicalId] of resolver.resourcesOfType('AWS::IAM::Role')) {
     const name = physicalName(stackName, logicalId, 64);
     resolver.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` } });

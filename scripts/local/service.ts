@@ -108,6 +108,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     AWS_ENDPOINT_URL: options.motoEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: aws.url,
     AWS_ENDPOINT_URL_SFN: aws.url,
+    // The policies API creates tenants' schedules on the emulator's Scheduler, whatever the shell points it at.
+    AWS_ENDPOINT_URL_SCHEDULER: options.motoEndpoint,
     STRONGBOX_ALLOW_LOOPBACK_SOURCES: 'true',
     STRONGBOX_JWKS_URL: `${aws.url}/.well-known/jwks.json`,
     POWERTOOLS_TRACE_ENABLED: 'false',

@@ -43,9 +43,12 @@ describe('policy schedules', () => {
     const trust = (resource.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
     expect(trust).toHaveLength(1);
     expect(trust[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' });
-    const condition = text(trust[0]?.Condition);
-    expect(condition).toContain('aws:SourceAccount');
-    expect(condition).toContain(':schedule/strongbox-*/*');
+    const condition = trust[0]?.Condition as Record<string, Record<string, unknown>>;
+    expect(Object.keys(condition).sort()).toEqual(['ArnLike', 'StringEquals']);
+    expect(condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    // Scheduler's source is the schedule group (a schedule ARN there would refuse every assumption).
+    expect(Object.keys(condition.ArnLike ?? {})).toEqual(['aws:SourceArn']);
+    expect(text(condition.ArnLike?.['aws:SourceArn'])).toMatch(/:schedule-group\/strongbox-\*"/);
   });
 
   it('gives that role only lambda:InvokeFunction on the dispatcher and SendMessage to the dead-letter queue', () => {
@@ -74,8 +77,10 @@ describe('policy schedules', () => {
     const scheduler = statements.filter((s) => text(s.Action).includes('scheduler:'));
     for (const statement of scheduler) {
       const resources = text(statement.Resource);
-      if (text(statement.Action).includes('ListSchedules')) expect(statement.Resource).toBe('*');
-      else expect(resources).toMatch(/:schedule(-group)?\/sbx-dev-\*/);
+      const acts = text(statement.Action);
+      if (acts.includes('ListSchedules')) expect(statement.Resource).toBe('*');
+      else if (acts.includes('ScheduleGroup')) expect(resources).toMatch(/:schedule-group\/sbx-dev-\*"\]\]\}$/);
+      else expect(resources).toMatch(/:schedule\/sbx-dev-\*\/\*"\]\]\}$/);
     }
     const actions = scheduler.flatMap((s) => [s.Action].flat() as string[]);
     expect(actions.filter((action) => action.startsWith('scheduler:')).sort()).toEqual(
