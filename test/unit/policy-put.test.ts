@@ -87,6 +87,12 @@ describe('putting policies (use case on in-memory catalog and schedules)', () =>
     expect(schedules.calls).toEqual([]);
   });
 
+  it('lets the free plan keep a daily schedule in a DST zone in the days before spring forward', async () => {
+    const free = { ...deps, plan: PLANS.free, clock: new FixedClock(new Date('2027-03-24T12:00:00Z')) };
+    const daily = [{ name: 'd', expression: 'cron(0 3 * * ? *)', timezone: 'Europe/London', windowMinutes: 0 }];
+    await expect(putTenantPolicy(free, input({ schedules: daily }))).resolves.toBeDefined();
+  });
+
   it('refuses a policy beyond the plan count', async () => {
     const small = { ...deps, plan: PLANS.free };
     const daily = [{ name: 'd', expression: 'rate(1 day)', timezone: 'UTC', windowMinutes: 0 }];

@@ -1,3 +1,10 @@
-export { type CronFields, parseCronFields } from './cron';
-export { parseScheduleExpression, type RateUnit, rateMinutes, type ScheduleExpression } from './expression';
-export { assertFires, type FireOptions, formatLocal, minimumIntervalMinutes, nextRuns } from './fires';
+export { type CronFields, type DayOfMonth, type DayOfWeek, parseCronFields } from './cron-fields';
+export {
+  type CronExpression,
+  parseScheduleExpression,
+  type RateExpression,
+  type RateUnit,
+  rateMinutes,
+  type ScheduleExpression,
+} from './expression';
+export { assertFires, formatLocal, minimumIntervalMinutes, type NextRunsOptions, nextRuns } from './next-runs';
