@@ -1,5 +1,4 @@
 import { isArchivable, planArchive } from '../../domain/retention/archive';
-import type { RetentionPlan } from '../../domain/retention/plan-types';
 import { planRetention } from '../../domain/retention/planner';
 import {
   MAX_REPORTED_SKIPS,
@@ -172,7 +171,7 @@ export async function pruneTenant(
     skip(reportOf(item.sourceId), { backupId: item.backupId, code: 'error', message: message.slice(0, 500) });
   }
   const finished = notStarted === 0;
-  if (finished) await releaseUsedAcknowledgements(deps, tenantId, plan, sources);
+  if (finished) await releaseUsedAcknowledgements(deps, tenantId, reports, sources);
   await saveRun(deps, { tenantId, runId, now: input.now, reports, existing, finished });
   return { finished, ...counts, brakeTripped };
 }
@@ -202,16 +201,21 @@ async function saveRun(
   });
 }
 
-/** An admin's acknowledgement covers one run: once a run has acted on it, it is removed from the source. */
+/**
+ * An admin's acknowledgement covers one run: once a run has acted on it, it is removed from the source. Whether the run
+ * acted on it is the verdict recorded at the run's first plan (the brake is counted once per run): a later step plans
+ * over fewer backups and may not trip the brake at all, yet the run still used the acknowledgement.
+ */
 async function releaseUsedAcknowledgements(
   deps: Pick<PruneTenantDeps, 'catalog'>,
   tenantId: string,
-  plan: RetentionPlan,
+  reports: ReadonlyMap<string, PruneSourceReport>,
   sources: Map<string, Source>,
 ): Promise<void> {
-  for (const brake of plan.brake.sources) {
-    const used = sources.get(brake.sourceId)?.retentionBrake;
-    if (!brake.acknowledged || used === undefined) continue;
+  for (const report of reports.values()) {
+    const brake = report.brake;
+    const used = sources.get(report.sourceId)?.retentionBrake;
+    if (brake === undefined || !brake.acknowledged || used === undefined) continue;
     // Read the source again just before writing: an admin may have changed its policy, or acknowledged anew, while
     // the run deleted. Only the acknowledgement this run used is removed; everything else stays as it is now.
     const current = await deps.catalog.sources.get(tenantId, brake.sourceId);

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../domain/errors';
-import type { RetentionPolicy } from '../../domain/retention/policy';
+import { isValidTimeZone } from '../../domain/retention/calendar';
+import { normalizePolicy, type RetentionPolicy } from '../../domain/retention/policy';
 import type { CopyRegion, SourceSettings } from '../../domain/source';
 import type { CloudResources } from '../../ports/cloud';
 import { requireOwnedKmsKey } from '../snapshots/resource-ownership';
@@ -51,10 +52,32 @@ export async function resolveSettings(
       });
     }
   }
+  if (changes.retention) requireValidRetention(changes.retention);
   const retention = changes.retention === undefined ? current.retention : (changes.retention ?? undefined);
   return {
     copyRegions,
     restoreApproval: changes.restoreApproval ?? current.restoreApproval,
     ...(retention === undefined ? {} : { retention }),
   };
+}
+
+/**
+ * A retention policy is checked here, not only by the HTTP schema: a bad one stored on a source would make every prune
+ * of its tenant fail. Field paths are given as the request names them (`settings.retention.keepDaily`).
+ */
+function requireValidRetention(retention: RetentionPolicy): void {
+  if (retention.timeZone !== undefined && !isValidTimeZone(retention.timeZone)) {
+    throw new ValidationError(`retention timeZone ${JSON.stringify(retention.timeZone)} is not an IANA time zone`, [
+      { path: 'settings.retention.timeZone', message: 'must be an IANA time zone such as Europe/London or UTC' },
+    ]);
+  }
+  try {
+    normalizePolicy(retention);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.message,
+      (error.fields ?? []).map((field) => ({ ...field, path: `settings.retention.${field.path}` })),
+    );
+  }
 }
