@@ -1,25 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nextRuns, parseScheduleExpression } from '../../lambdas/domain/schedule';
+import { wallOf, ZONES } from '../support/schedule-oracle';
 
 /**
- * Fire times against an independent calculation: walk UTC minutes one by one, read each as wall-clock fields with its
- * own Intl.DateTimeFormat, match the fields naively, and keep the first UTC minute of every local wall-clock time —
+ * Fire times against an independent calculation: walk UTC minutes one by one, read each as wall-clock fields with the
+ * test oracle's Intl.DateTimeFormat (test/support/schedule-oracle.ts, not the production ZoneCalendar), match them naively, and keep the first UTC minute of every local wall-clock time —
  * which is exactly "skipped in a spring-forward gap, once in a fall-back overlap".
  */
-const ZONES = [
-  'UTC',
-  'Europe/London',
-  'Europe/Berlin',
-  'America/New_York',
-  'America/Sao_Paulo',
-  'Australia/Lord_Howe',
-  'Asia/Kolkata',
-  'Pacific/Chatham',
-  'America/St_Johns',
-] as const;
 
-/** DST changes in 2027 of the zones above (UTC), to start the search close to them. */
+/** DST changes in 2027 of the oracle's ZONES (UTC), to start the search close to them. */
 const CHANGES = [
   '2027-03-28T01:00:00Z',
   '2027-10-31T01:00:00Z',
@@ -33,31 +23,10 @@ const CHANGES = [
   '2027-11-07T04:30:00Z',
 ].map((iso) => Date.parse(iso));
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The oracle's own wall clock (test/support/schedule-oracle.ts), with the weekday (1 = Sunday) cron needs. */
 function wall(utcMs: number, timeZone: string) {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday ?? '') + 1,
-  };
+  const w = wallOf(utcMs, timeZone);
+  return { ...w, weekday: new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 1 };
 }
 
 interface Spec {

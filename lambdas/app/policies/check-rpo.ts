@@ -2,8 +2,9 @@ import type { Backup } from '../../domain/backup';
 import { type Policy, selectSources } from '../../domain/policy';
 import { type RpoStatus, rpoChanged, rpoStatus } from '../../domain/rpo';
 import type { Source } from '../../domain/source';
-import type { Catalog, Page, PageRequest } from '../../ports/catalog';
+import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
+import { allPages } from '../all-pages';
 
 export interface CheckRpoDeps {
   readonly catalog: Pick<Catalog, 'policies' | 'sources' | 'backups' | 'rpo'>;
@@ -19,17 +20,6 @@ export interface RpoCheckResult {
   readonly recovered: readonly RpoStatus[];
   /** Every source missed now. */
   readonly missed: number;
-}
-
-async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list({ limit: 100, ...(cursor ? { cursor } : {}) });
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
 }
 
 /** The source's newest successful backup (backups are listed newest first; failed and running ones are skipped). */
@@ -53,9 +43,9 @@ export async function checkRpo(deps: CheckRpoDeps, input: { tenantId: string }):
   const { tenantId } = input;
   const now = deps.clock.now();
   const [policies, sources, before] = await Promise.all([
-    all((page) => deps.catalog.policies.list(tenantId, page)),
-    all((page) => deps.catalog.sources.list(tenantId, page)),
-    all((page) => deps.catalog.rpo.list(tenantId, page)),
+    allPages((page) => deps.catalog.policies.list(tenantId, page)),
+    allPages((page) => deps.catalog.sources.list(tenantId, page)),
+    allPages((page) => deps.catalog.rpo.list(tenantId, page)),
   ]);
   const selecting = new Map<string, Policy[]>();
   for (const policy of policies) {

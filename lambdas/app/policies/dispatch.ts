@@ -1,9 +1,9 @@
 import { type Dispatch, type DispatchOutcome, SKIP_CODES } from '../../domain/dispatch';
 import { isStrongboxError } from '../../domain/errors';
 import { selectSources } from '../../domain/policy';
-import type { Source } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { DispatchTarget } from '../../ports/schedules';
+import { allPages } from '../all-pages';
 import { type RequestBackupDeps, requestBackup } from '../backups/request-backup';
 
 export interface DispatchDeps extends RequestBackupDeps {
@@ -17,17 +17,6 @@ export interface DispatchInput extends DispatchTarget {
 
 /** A backup in one of these states is still under way: a scheduled backup of the same source is not doubled. */
 const UNDER_WAY = new Set(['pending', 'running']);
-
-async function allSources(catalog: DispatchDeps['catalog'], tenantId: string): Promise<Source[]> {
-  const sources: Source[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await catalog.sources.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-    sources.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return sources;
-}
 
 /** The backup of the source still under way, if any (the newest few are enough: backups are listed newest first). */
 async function backupUnderWay(catalog: DispatchDeps['catalog'], tenantId: string, sourceId: string) {
@@ -63,7 +52,8 @@ export async function dispatchSchedule(deps: DispatchDeps, input: DispatchInput)
     const stale = policy ? `policy ${policyId} has no schedule ${scheduleName} now` : `policy ${policyId} is gone`;
     return record({ outcomes: [], missingSources: [], stale });
   }
-  const { selected, missing } = selectSources(policy, await allSources(deps.catalog, tenantId));
+  const sources = await allPages((page) => deps.catalog.sources.list(tenantId, page));
+  const { selected, missing } = selectSources(policy, sources);
   const outcomes: DispatchOutcome[] = [];
   let unexpected: unknown;
   for (const source of selected) {

@@ -19,13 +19,7 @@ export function validateSchedules(input: Pick<PolicyInput, 'schedules'>, plan: T
   for (const [index, schedule] of input.schedules.entries()) {
     const path = `schedules.${index}.expression`;
     const expression = parseScheduleExpression(schedule.expression, path);
-    try {
-      assertFires(expression, { timeZone: schedule.timezone, after: now });
-    } catch (error) {
-      if (error instanceof ValidationError)
-        throw new ValidationError(error.message, [{ path, message: error.message }]);
-      throw error;
-    }
+    assertFires(expression, { timeZone: schedule.timezone, after: now, path });
     const minutes = minimumIntervalMinutes(expression, { timeZone: schedule.timezone, after: now });
     if (minutes < plan.minScheduleIntervalMinutes) {
       const message = `fires every ${minutes} minutes at times; the ${plan.name} plan allows at most every ${plan.minScheduleIntervalMinutes} minutes`;

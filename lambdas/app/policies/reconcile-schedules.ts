@@ -3,6 +3,7 @@ import { parseScheduleExpression, rateMinutes } from '../../domain/schedule';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { ScheduleSpec, TenantSchedules } from '../../ports/schedules';
+import { allPages } from '../all-pages';
 
 export interface ReconcileDeps {
   readonly catalog: Pick<Catalog, 'policies'>;
@@ -97,12 +98,7 @@ export async function reconcileSchedules(
     const policy = await deps.catalog.policies.get(tenantId, policyId);
     if (policy) policies.push(policy);
   } else {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.catalog.policies.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-      policies.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
+    policies.push(...(await allPages((page) => deps.catalog.policies.list(tenantId, page))));
   }
   const now = deps.clock.now();
   const wanted = new Map(policies.flatMap((policy) => wantedSchedules(policy, now)).map((spec) => [spec.name, spec]));

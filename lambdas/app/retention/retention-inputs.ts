@@ -3,23 +3,13 @@ import { isFinished, type Restore } from '../../domain/restore';
 import type { BrakeOptions, RetentionBackup } from '../../domain/retention/plan-types';
 import type { RetentionPolicy } from '../../domain/retention/policy';
 import { type Source, sourceSettings } from '../../domain/source';
-import type { Catalog, Page, PageRequest } from '../../ports/catalog';
+import type { Catalog } from '../../ports/catalog';
+import { allPages } from '../all-pages';
 
 /** What retention reads from the catalog, and how catalog records become the planner's input. */
 const PAGE = 100;
 
 /** Every item of a paged catalog listing, in the listing's order. */
-async function allPages<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return out;
-}
-
 /** Every backup of a tenant (or of one of its sources), newest first. */
 export function loadBackups(catalog: Pick<Catalog, 'backups'>, tenantId: string, sourceId?: string): Promise<Backup[]> {
   return allPages((page) =>
