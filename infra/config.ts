@@ -112,6 +112,18 @@ const schedulesSchema = z
   })
   .strict();
 
+/** Tenant webhooks (infra/constructs/webhooks.ts, docs/webhooks.md). */
+const webhooksSchema = z
+  .object({
+    /** STRONGBOX_WEBHOOK_RETRY_BASE_SECONDS: the first retry delay; later ones grow fourfold up to 6 hours. */
+    retryBaseSeconds: z.number().int().min(1).max(3600).default(30),
+    /** STRONGBOX_WEBHOOK_TIMEOUT_SECONDS: how long one attempt may take. */
+    timeoutSeconds: z.number().int().min(1).max(30).default(10),
+    /** STRONGBOX_ALLOWED_WEBHOOK_CIDRS: private networks webhook endpoints may live in (none by default). */
+    allowedCidrs: z.array(z.string()).default([]),
+  })
+  .strict();
+
 export const stageConfigSchema = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, at most 20'),
@@ -139,6 +151,7 @@ export const stageConfigSchema = z
     api: apiSchema.prefault({}),
     retention: retentionSchema.prefault({}),
     schedules: schedulesSchema.prefault({}),
+    webhooks: webhooksSchema.prefault({}),
   })
   .strict();
 

@@ -45,6 +45,10 @@ export const ENTRIES = {
   rpoSweep: 'schedules/rpo-sweep.ts',
   /** Daily: reconciles every tenant's Scheduler schedules with the catalog (drift repair). */
   reconcileAll: 'schedules/reconcile-all.ts',
+  /** `/v1/webhooks…`: tenant webhooks and their delivery log. */
+  webhooks: 'api/webhooks.ts',
+  /** Delivers the bus's events to tenants' webhooks (SQS event source), signed, with backoff. */
+  deliverWebhooks: 'webhooks/deliver.ts',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
@@ -94,6 +98,10 @@ export const ENV = {
   tenantPlan: 'STRONGBOX_TENANT_PLAN',
   rpoGraceMinutes: 'STRONGBOX_RPO_GRACE_MINUTES',
   eventBusName: 'STRONGBOX_EVENT_BUS_NAME',
+  allowedWebhookCidrs: 'STRONGBOX_ALLOWED_WEBHOOK_CIDRS',
+  webhookQueueUrl: 'STRONGBOX_WEBHOOK_QUEUE_URL',
+  webhookRetryBaseSeconds: 'STRONGBOX_WEBHOOK_RETRY_BASE_SECONDS',
+  webhookTimeoutSeconds: 'STRONGBOX_WEBHOOK_TIMEOUT_SECONDS',
   jwtIssuer: 'STRONGBOX_JWT_ISSUER',
   jwtAudience: 'STRONGBOX_JWT_AUDIENCE',
   jwksUrl: 'STRONGBOX_JWKS_URL',
@@ -134,6 +142,13 @@ export const BACKUP_MISSED_METRIC = {
 export const EVENTS_NOT_PUBLISHED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'EventsNotPublished',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
+/** The webhook deliverer emits this when a delivery gives up (every attempt failed, or the host was refused). */
+export const WEBHOOK_DELIVERY_FAILED_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'WebhookDeliveriesFailed',
   dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
 } as const;
 

@@ -17,6 +17,9 @@ export interface DataAccessProps {
   readonly secretPrefix: string;
 }
 
+/** The kinds of secrets Strongbox keeps per tenant: `<prefix><tenantId>/<kind>/<id>` (adapters/aws/secrets-manager.ts). */
+export type SecretOwners = 'sources' | 'webhooks';
+
 /** Backup objects live under this prefix only (lambdas/domain/vault-layout.ts). */
 const VAULT_PREFIX = 'tenants/';
 
@@ -118,16 +121,17 @@ export class DataAccess extends Construct {
     this.allow(grantee, ['s3:DeleteObjectVersion'], [this.vaultObjects()]);
   }
 
-  grantSecretsRead(grantee: IGrantable): void {
-    const secrets = this.secrets();
+  /** Read secrets; `owners` narrows the grant to one kind (`<prefix><tenant>/webhooks/…`). */
+  grantSecretsRead(grantee: IGrantable, owners?: SecretOwners): void {
+    const secrets = this.secrets(owners);
     this.allow(grantee, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [secrets]);
     this.allowKey(grantee, 'secretsmanager', ['kms:Decrypt']);
     this.acknowledgeSecrets(grantee, secrets);
   }
 
-  /** Create, rotate and delete source credentials; never read them back. */
-  grantSecretsManage(grantee: IGrantable): void {
-    const secrets = this.secrets();
+  /** Create, rotate and delete source credentials (or webhook secrets: `owners`); never read them back. */
+  grantSecretsManage(grantee: IGrantable, owners?: SecretOwners): void {
+    const secrets = this.secrets(owners);
     this.allow(
       grantee,
       [
@@ -148,11 +152,11 @@ export class DataAccess extends Construct {
     return `${this.vaultBucketArn}/${VAULT_PREFIX}*`;
   }
 
-  private secrets(): string {
+  private secrets(owners?: SecretOwners): string {
     return Stack.of(this).formatArn({
       service: 'secretsmanager',
       resource: 'secret',
-      resourceName: `${this.secretPrefix}*`,
+      resourceName: owners === undefined ? `${this.secretPrefix}*` : `${this.secretPrefix}*/${owners}/*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
@@ -185,7 +189,7 @@ export class DataAccess extends Construct {
     acknowledgeWildcardResources(
       scopeOf(grantee),
       [secrets],
-      `Source credentials are secrets created at run time, one per source; the grant is limited to the ` +
+      `Source credentials and webhook secrets are created at run time, one per source or webhook; the grant is limited to the ` +
         `"${this.secretPrefix}" name prefix that only Strongbox writes to.`,
     );
   }

@@ -13,6 +13,7 @@ import {
   EVENTS_NOT_PUBLISHED_METRIC,
   RDS_SNAPSHOT_QUOTA_METRIC,
   RETENTION_BRAKE_METRIC,
+  WEBHOOK_DELIVERY_FAILED_METRIC,
 } from '../contract';
 import type { StrongboxFunction, StrongboxImageFunction } from './function';
 
@@ -27,6 +28,8 @@ export interface ObservabilityProps {
   readonly pruneScheduleDeadLetters: IQueue;
   /** Dead-letter queue of the tenants' policy schedules: a scheduled backup Scheduler could not dispatch. */
   readonly policyScheduleDeadLetters: IQueue;
+  /** Dead-letter queue of webhook deliveries: events the deliverer crashed on every time. */
+  readonly webhookDeadLetters: IQueue;
 }
 
 /** Alarm when a region's manual RDS snapshots reach this percent of the quota (QUOTA_ALARM_RATIO in the domain). */
@@ -174,6 +177,21 @@ export class Observability extends Construct {
       'PolicyScheduleUndelivered',
       "A tenant's policy schedule could not invoke the dispatcher (message in its dead-letter queue): a scheduled backup did not start",
       props.policyScheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+    );
+
+    this.alarm(
+      'WebhookDeliveryFailed',
+      'A tenant webhook delivery gave up after every retry (or its host was refused): GET /v1/webhooks/deliveries shows why',
+      serviceSum(WEBHOOK_DELIVERY_FAILED_METRIC, FIVE_MINUTES),
+    );
+
+    this.alarm(
+      'WebhookEventsUndelivered',
+      'The webhook deliverer failed on an event every time (message in its dead-letter queue)',
+      props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
         period: FIVE_MINUTES,
       }),

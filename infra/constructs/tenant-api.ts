@@ -58,7 +58,7 @@ export interface TenantApiProps {
   readonly schedules: Schedules;
 }
 
-type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies';
+type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies' | 'webhooks';
 
 /** Routes of the tenant API (docs/architecture.md); every one but /health goes through the authorizer. */
 export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler }> = [
@@ -84,6 +84,9 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/policies/{id}/dispatches', methods: ['GET'], handler: 'policies' },
   { path: '/v1/schedules/reconcile', methods: ['POST'], handler: 'policies' },
   { path: '/v1/rpo', methods: ['GET'], handler: 'policies' },
+  { path: '/v1/webhooks', methods: ['GET'], handler: 'webhooks' },
+  { path: '/v1/webhooks/deliveries', methods: ['GET'], handler: 'webhooks' },
+  { path: '/v1/webhooks/{id}', methods: ['GET', 'PUT', 'DELETE'], handler: 'webhooks' },
 ];
 
 /**
@@ -130,9 +133,12 @@ export class TenantApi extends Construct {
       ...environment,
       ...props.schedules.managerEnvironment(),
     });
-    this.handlers = { health, sources, backups, restores, retention, policies };
+    // Webhooks: the catalog and their signing secrets (written, never read back); the URL's host is resolved and checked.
+    const webhooks = apiFunction('Webhooks', ENTRIES.webhooks, environment);
+    this.handlers = { health, sources, backups, restores, retention, policies, webhooks };
 
-    for (const fn of [sources, backups, restores, retention, policies]) data.grantCatalogReadWrite(fn);
+    for (const fn of [sources, backups, restores, retention, policies, webhooks]) data.grantCatalogReadWrite(fn);
+    data.grantSecretsManage(webhooks, 'webhooks');
     props.schedules.grantManage(policies);
     // Legal holds: S3 Object Lock holds on every version of a dump's objects, the strongbox:legal-hold tag on snapshots.
     data.grantVaultLegalHold(retention);

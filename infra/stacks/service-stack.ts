@@ -11,6 +11,7 @@ import { Retention } from '../constructs/retention';
 import { Schedules } from '../constructs/schedules';
 import { Snapshots } from '../constructs/snapshots';
 import { TenantApi } from '../constructs/tenant-api';
+import { Webhooks } from '../constructs/webhooks';
 import { WorkerImage } from '../constructs/worker-image';
 import { ENV } from '../contract';
 
@@ -32,6 +33,7 @@ export class ServiceStack extends Stack {
   readonly retention: Retention;
   readonly schedules: Schedules;
   readonly events: Events;
+  readonly webhooks: Webhooks;
   readonly tenantApi: TenantApi;
   readonly observability: Observability;
 
@@ -62,6 +64,7 @@ export class ServiceStack extends Stack {
       [ENV.tenantPlan]: config.schedules.tenantPlan,
       [ENV.rpoGraceMinutes]: String(config.schedules.rpoGraceMinutes),
       [ENV.eventBusName]: this.events.bus.eventBusName,
+      ...Webhooks.environment(config.webhooks),
     };
 
     // The prune knobs are set only where a stage configures them (the runtime's defaults apply otherwise), and with
@@ -92,6 +95,13 @@ export class ServiceStack extends Stack {
       snapshotStateMachine: this.snapshots.stateMachine,
       rpoSweepExpression: config.schedules.rpoSweepExpression,
       reconcileExpression: config.schedules.reconcileExpression,
+    });
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      data: this.dataAccess,
+      environment,
+      bus: this.events.bus,
+      retryBaseSeconds: config.webhooks.retryBaseSeconds,
+      timeoutSeconds: config.webhooks.timeoutSeconds,
     });
     this.tenantApi = new TenantApi(this, 'TenantApi', {
       stage: config.stage,
@@ -131,6 +141,7 @@ export class ServiceStack extends Stack {
       pruneStateMachine: this.retention.stateMachine,
       pruneScheduleDeadLetters: this.retention.deadLetterQueue,
       policyScheduleDeadLetters: this.schedules.deadLetterQueue,
+      webhookDeadLetters: this.webhooks.deadLetterQueue,
       functions: {
         Authorizer: this.tenantApi.authorizer,
         Health: api.health,
@@ -139,6 +150,8 @@ export class ServiceStack extends Stack {
         Restores: api.restores,
         Retention: api.retention,
         Policies: api.policies,
+        Webhooks: api.webhooks,
+        DeliverWebhooks: this.webhooks.deliver,
         Dispatch: this.schedules.dispatch,
         RpoSweep: this.schedules.rpoSweep,
         ReconcileAll: this.schedules.reconcileAll,

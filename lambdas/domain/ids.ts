@@ -1,11 +1,19 @@
 /**
  * Identifiers. Generated resource ids are `<prefix>_<ULID>`: sortable by creation time, so "newest first" is a key
  * order. Generating them needs a clock and randomness, which the domain does not have: see ports/runtime.ts.
- * Policy ids are the exception: the tenant names them (`PUT /v1/policies/{id}`), lowercase letters, digits, dashes.
+ * Policy and webhook ids are the exception: the tenant names them (`PUT /v1/policies/{id}`, `PUT /v1/webhooks/{id}`),
+ * lowercase letters, digits, dashes.
  */
-export const ID_PREFIXES = { source: 'src', backup: 'bkp', restore: 'rst', pruneRun: 'prn', dispatch: 'dsp' } as const;
+export const ID_PREFIXES = {
+  source: 'src',
+  backup: 'bkp',
+  restore: 'rst',
+  pruneRun: 'prn',
+  dispatch: 'dsp',
+  webhookDelivery: 'whd',
+} as const;
 export type GeneratedIdKind = keyof typeof ID_PREFIXES;
-export type IdKind = GeneratedIdKind | 'policy';
+export type IdKind = GeneratedIdKind | 'policy' | 'webhook';
 
 /** Policy ids: 1–47 lowercase letters, digits and dashes; policy id + '.' + schedule name fit Scheduler's 64. */
 export const POLICY_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,45}[a-z0-9])?$/;
@@ -17,7 +25,10 @@ const ID_PATTERNS: Record<IdKind, RegExp> = {
   restore: new RegExp(`^rst_${ULID}$`),
   pruneRun: new RegExp(`^prn_${ULID}$`),
   dispatch: new RegExp(`^dsp_${ULID}$`),
+  webhookDelivery: new RegExp(`^whd_${ULID}$`),
   policy: POLICY_ID_PATTERN,
+  // Tenant-chosen like policy ids (lambdas/domain/webhook.ts also reserves the route names).
+  webhook: POLICY_ID_PATTERN,
 };
 
 export function isId(kind: IdKind, value: string): boolean {

@@ -1,5 +1,8 @@
+/** What happens when a source already has its plan's number of manual backups: refuse a new one, or make room. */
+export type WhenManualKeptFull = 'reject' | 'expire_oldest';
+
 /**
- * Tenant plans: the limits a tenant's plan sets on policies (and, later, on manual backups). The names and limits are
+ * Tenant plans: the limits a tenant's plan sets on policies and manual backups. The names and limits are
  * the service's defaults; a deployment picks the plan tenants get (STRONGBOX_TENANT_PLAN) until plans are assigned
  * per tenant by operators.
  */
@@ -10,12 +13,40 @@ export interface TenantPlan {
   readonly maxPolicies: number;
   /** Manual backups a tenant may start per calendar month (UTC); failed ones do not count. */
   readonly manualPerMonth: number;
+  /** Manual backups kept per source (pending, running and succeeded ones; scheduled backups are not counted). */
+  readonly manualKeptPerSource: number;
+  /**
+   * Beyond that: `reject` refuses the new manual backup (409 manual_backups_full); `expire_oldest` takes it and, once it
+   * has succeeded, hands the oldest manual backup beyond the cap to retention for deletion (like Heroku's capture).
+   */
+  readonly whenManualKeptFull: WhenManualKeptFull;
 }
 
 export const PLANS = {
-  free: { name: 'free', minScheduleIntervalMinutes: 1440, maxPolicies: 2, manualPerMonth: 10 },
-  standard: { name: 'standard', minScheduleIntervalMinutes: 60, maxPolicies: 50, manualPerMonth: 100 },
-  business: { name: 'business', minScheduleIntervalMinutes: 5, maxPolicies: 500, manualPerMonth: 1000 },
+  free: {
+    name: 'free',
+    minScheduleIntervalMinutes: 1440,
+    maxPolicies: 2,
+    manualPerMonth: 10,
+    manualKeptPerSource: 2,
+    whenManualKeptFull: 'reject',
+  },
+  standard: {
+    name: 'standard',
+    minScheduleIntervalMinutes: 60,
+    maxPolicies: 50,
+    manualPerMonth: 100,
+    manualKeptPerSource: 10,
+    whenManualKeptFull: 'expire_oldest',
+  },
+  business: {
+    name: 'business',
+    minScheduleIntervalMinutes: 5,
+    maxPolicies: 500,
+    manualPerMonth: 1000,
+    manualKeptPerSource: 50,
+    whenManualKeptFull: 'expire_oldest',
+  },
 } as const satisfies Record<string, TenantPlan>;
 
 export type PlanName = keyof typeof PLANS;

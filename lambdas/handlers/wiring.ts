@@ -9,6 +9,7 @@ import { SchedulerTenantSchedules } from '../adapters/aws/scheduler-schedules';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager';
 import { StepFunctionsRestoreWorkflow } from '../adapters/aws/sfn-restore-workflow';
 import { StepFunctionsSnapshotWorkflow, StepFunctionsTaskTokens } from '../adapters/aws/sfn-snapshot-workflow';
+import { SqsRetryQueue } from '../adapters/aws/sqs-retry-queue';
 import { MysqlAdmin } from '../adapters/dumps/mysql-admin';
 import { MysqlDumpLoader } from '../adapters/dumps/mysql-loader';
 import { MysqlDumpWriter } from '../adapters/dumps/mysql-writer';
@@ -16,6 +17,7 @@ import { PostgresAdmin } from '../adapters/dumps/postgres-admin';
 import { PostgresDumpLoader } from '../adapters/dumps/postgres-loader';
 import { PostgresDumpWriter } from '../adapters/dumps/postgres-writer';
 import { DnsHostGuard } from '../adapters/net/host-guard';
+import { HttpWebhookSender } from '../adapters/net/webhook-sender';
 import { SystemClock, TimerSleeper, UlidIdGenerator } from '../adapters/runtime';
 import type { DatabaseEngine } from '../domain/source';
 import type { Catalog } from '../ports/catalog';
@@ -23,10 +25,12 @@ import type { CloudResources } from '../ports/cloud';
 import type { DatabaseEngines } from '../ports/databases';
 import type { EventPublisher } from '../ports/events';
 import type { BackupJobs, HostGuard, RestoreWorkflow, SnapshotBackupWorkflow, TaskTokens } from '../ports/jobs';
+import type { RetryQueue } from '../ports/queues';
 import type { Clock, IdGenerator, Sleeper } from '../ports/runtime';
 import type { TenantSchedules } from '../ports/schedules';
-import type { SecretStore } from '../ports/secrets';
+import type { SecretStore, WebhookSecretStore } from '../ports/secrets';
 import type { Vault } from '../ports/vault';
+import type { WebhookSender } from '../ports/webhooks';
 import { parseEnv, type RuntimeEnv, runtimeEnvSchema } from '../shared/env';
 
 /**
@@ -39,8 +43,13 @@ export interface Runtime {
   /** The catalog table's client, for Powertools idempotency records (the dispatcher). */
   readonly dynamodb: DynamoDBDocumentClient;
   readonly vault: Vault;
-  readonly secrets: SecretStore;
+  readonly secrets: SecretStore & WebhookSecretStore;
   readonly hostGuard: HostGuard;
+  /** The SSRF guard for webhook endpoints (its own allow list). */
+  readonly webhookGuard: HostGuard;
+  readonly webhookSender: WebhookSender;
+  /** Only where STRONGBOX_WEBHOOK_QUEUE_URL is set (the deliverer). */
+  readonly webhookRetries: RetryQueue;
   readonly engines: DatabaseEngines;
   readonly clock: Clock;
   readonly sleeper: Sleeper;
@@ -81,6 +90,11 @@ function build(): Runtime {
     admin: (engine: DatabaseEngine) => admins[engine],
   };
   const clock = new SystemClock();
+  const webhookGuard = new DnsHostGuard({
+    allowLoopback: env.STRONGBOX_ALLOW_LOOPBACK_SOURCES,
+    allowedCidrs: env.STRONGBOX_ALLOWED_WEBHOOK_CIDRS,
+  });
+  const webhookQueue = env.STRONGBOX_WEBHOOK_QUEUE_URL;
   const dump = env.STRONGBOX_DUMP_FUNCTION;
   const verify = env.STRONGBOX_VERIFY_FUNCTION;
   const stateMachine = env.STRONGBOX_RESTORE_STATE_MACHINE_ARN;
@@ -98,6 +112,11 @@ function build(): Runtime {
       allowLoopback: env.STRONGBOX_ALLOW_LOOPBACK_SOURCES,
       allowedCidrs: env.STRONGBOX_ALLOWED_SOURCE_CIDRS,
     }),
+    webhookGuard,
+    webhookSender: new HttpWebhookSender({ guard: webhookGuard, allowHttp: env.STRONGBOX_ALLOW_LOOPBACK_SOURCES }),
+    webhookRetries: webhookQueue
+      ? new SqsRetryQueue(clients.sqs, webhookQueue)
+      : { retryLater: () => missing('STRONGBOX_WEBHOOK_QUEUE_URL') },
     engines,
     clock,
     sleeper: new TimerSleeper(),

@@ -5,6 +5,8 @@ import type { Restore, RestoreStatus } from '../domain/restore';
 import type { PruneRun } from '../domain/retention/prune-run';
 import type { RpoStatus } from '../domain/rpo';
 import type { Source } from '../domain/source';
+import type { Webhook } from '../domain/webhook';
+import type { WebhookDelivery } from '../domain/webhook-delivery';
 
 export interface PageRequest {
   readonly limit: number;
@@ -83,6 +85,27 @@ export interface RpoRepository {
   delete(tenantId: string, sourceId: string): Promise<void>;
 }
 
+export interface WebhookRepository {
+  /** Creates (`expect: 'absent'`) or replaces the webhook stored at revision `expect` (else StaleStateError). */
+  put(webhook: Webhook, expect: number | 'absent'): Promise<void>;
+  get(tenantId: string, id: string): Promise<Webhook | undefined>;
+  /** In ascending id order (webhook ids are names). */
+  list(tenantId: string, page: PageRequest): Promise<Page<Webhook>>;
+  delete(tenantId: string, id: string): Promise<void>;
+}
+
+export interface WebhookDeliveryQuery extends PageRequest {
+  readonly webhookId?: string;
+}
+
+export interface WebhookDeliveryRepository {
+  /** Unconditional: the record of one (event, webhook) after its latest attempt. */
+  save(delivery: WebhookDelivery): Promise<void>;
+  get(tenantId: string, id: string): Promise<WebhookDelivery | undefined>;
+  /** Newest event first; with `webhookId`, that webhook's only. */
+  list(tenantId: string, query: WebhookDeliveryQuery): Promise<Page<WebhookDelivery>>;
+}
+
 export interface BackupQuery extends PageRequest {
   readonly sourceId?: string;
 }
@@ -110,4 +133,6 @@ export interface Catalog {
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
   readonly rpo: RpoRepository;
+  readonly webhooks: WebhookRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 }

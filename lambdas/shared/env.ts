@@ -34,7 +34,7 @@ export const runtimeEnvSchema = z.object({
   STRONGBOX_SNAPSHOT_STATE_MACHINE_ARN: z.string().optional(),
   /** Manual RDS snapshots allowed per region when the account quota cannot be read (AWS default: 100). */
   STRONGBOX_RDS_MANUAL_SNAPSHOT_QUOTA: z.coerce.number().int().min(1).default(100),
-  /** Local mode only: lets sources live on 127.0.0.1. Never set in a deployed stage. */
+  /** Local mode only: lets sources and webhooks live on 127.0.0.1 (webhooks over http). Never set in a deployed stage. */
   STRONGBOX_ALLOW_LOOPBACK_SOURCES: flag,
   /** CIDR blocks of private networks sources may live in (e.g. the VPC of tenant databases). */
   STRONGBOX_ALLOWED_SOURCE_CIDRS: csv,
@@ -64,6 +64,14 @@ export const runtimeEnvSchema = z.object({
   STRONGBOX_EVENT_BUS_NAME: z.string().optional(),
   /** Missed backups: minutes a scheduled backup may take after its window before its source counts as missed. */
   STRONGBOX_RPO_GRACE_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  /** Webhooks: private networks webhook endpoints may live in (loopback only with STRONGBOX_ALLOW_LOOPBACK_SOURCES). */
+  STRONGBOX_ALLOWED_WEBHOOK_CIDRS: csv,
+  /** Webhooks: the delivery queue (the deliverer hides a message there for the backoff delay). */
+  STRONGBOX_WEBHOOK_QUEUE_URL: z.string().optional(),
+  /** Webhooks: the first retry delay; later ones grow fourfold, up to 6 hours. */
+  STRONGBOX_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Webhooks: how long one attempt may take (connect, response headers, the start of the body). */
+  STRONGBOX_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30).default(10),
   /** The deployment's region (set by Lambda itself): snapshot sources registered without a region live here. */
   AWS_REGION: z.string().min(1).default('us-east-1'),
 });

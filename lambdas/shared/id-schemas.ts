@@ -5,6 +5,9 @@ import { ID_PREFIXES, type IdKind, isId, isTenantId } from '../domain/ids';
 export const tenantIdSchema = z.string().refine(isTenantId, 'must be a tenant id');
 
 export function idSchema(kind: IdKind) {
-  const shape = kind === 'policy' ? 'lowercase letters, digits and dashes, at most 47' : `${ID_PREFIXES[kind]}_…`;
+  const shape =
+    kind === 'policy' || kind === 'webhook'
+      ? 'lowercase letters, digits and dashes, at most 47'
+      : `${ID_PREFIXES[kind]}_…`;
   return z.string().refine((value) => isId(kind, value), `must be a ${kind} id (${shape})`);
 }

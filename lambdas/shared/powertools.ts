@@ -38,4 +38,8 @@ export const METRIC = {
   /** Schedules the daily drift repair created, updated or deleted. */
   schedulesRepaired: 'SchedulesRepaired',
   sourcesMissed: 'SourcesMissed',
+  /** Webhook attempts that got a 2xx, attempts that did not, and deliveries that gave up (alarm at ≥ 1). */
+  webhookDelivered: 'WebhookDeliveries',
+  webhookAttemptFailed: 'WebhookAttemptsFailed',
+  webhookDeliveryFailed: 'WebhookDeliveriesFailed',
 } as const;

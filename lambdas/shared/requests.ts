@@ -10,6 +10,8 @@ const RESOURCE_NAMES: Record<IdKind, string> = {
   pruneRun: 'prune run',
   dispatch: 'dispatch',
   policy: 'policy',
+  webhook: 'webhook',
+  webhookDelivery: 'webhook delivery',
 };
 
 /** An id from the path. A malformed id names nothing, so it is a 404 like an unknown one. */

@@ -61,7 +61,10 @@ export class LocalApi {
     const body = await this.readBody(request);
     if (body === undefined) return this.gatewayResponse(response, 'REQUEST_TOO_LARGE', requestId);
 
-    const candidates = this.api.routes.filter((route) => route.pattern.test(url.pathname));
+    // As in API Gateway, a literal path segment wins over a {parameter}: /v1/webhooks/deliveries is not a webhook id.
+    const candidates = this.api.routes
+      .filter((route) => route.pattern.test(url.pathname))
+      .sort((a, b) => a.parameterNames.length - b.parameterNames.length);
     const route = candidates.find((candidate) => candidate.method === method || candidate.method === 'ANY');
     if (!route?.functionArn) return this.gatewayResponse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 

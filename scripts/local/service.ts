@@ -5,8 +5,10 @@ import { LocalApi, startApiServer } from './api-server';
 import { startAwsEndpoint } from './aws-endpoint';
 import { provisionDataStack } from './data-stack';
 import { provisionEventBuses } from './event-buses';
+import { applyRedrivePolicies, provisionEventRules } from './event-rules';
 import { LocalFunctions } from './functions';
 import { LOCAL_PRINCIPALS, LocalIssuer } from './issuer';
+import { LocalQueuePump } from './queue-pump';
 import { provisionSchedules } from './schedules';
 import { LocalStateMachines } from './state-machines';
 import { type SynthesizedStacks, synthesizeCached } from './synth';
@@ -60,6 +62,11 @@ export interface LocalService {
   readonly rpoSweepFunctionArn: string;
   /** The event bus functions publish Strongbox's events to (created on the emulator). */
   readonly eventBusName: string;
+  /**
+   * Lambda's SQS event sources (the webhook deliverer): `npm start` polls them every second; tests call `drain()` to
+   * deliver what the bus's rules queued.
+   */
+  readonly queues: LocalQueuePump;
   /** Resolves when no background invocation or execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -86,6 +93,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   machines.declare(service, stacks.service.name);
   const schedules = await provisionSchedules({ endpoint: options.motoEndpoint, region }, service, stacks.service.name);
   const eventBuses = await provisionEventBuses({ endpoint: options.motoEndpoint, region }, service);
+  await applyRedrivePolicies({ endpoint: options.motoEndpoint, region }, service);
+  await provisionEventRules({ endpoint: options.motoEndpoint, region }, service, stacks.service.name);
   const api = readApi(service);
   functions.resolveEnvironments(service);
   machines.resolveDefinitions(service);
@@ -131,6 +140,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     },
     new Date(),
   );
+  const queues = LocalQueuePump.fromTemplate(service, functions, clients.sqs);
   const dispatch = functions.all().find((fn) => fn.entry.endsWith('schedules/dispatch.ts'));
   const sweep = functions.all().find((fn) => fn.entry.endsWith('schedules/rpo-sweep.ts'));
   if (!dispatch || !sweep) throw new Error('the template has no dispatch or missed-backup sweep function');
@@ -156,6 +166,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     dispatchFunctionArn: dispatch.arn,
     rpoSweepFunctionArn: sweep.arn,
     eventBusName: eventBuses[0] ?? '',
+    queues,
     functions,
     machines,
     issuer,
@@ -164,6 +175,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     idle,
     async stop() {
       await new Promise((resolve) => apiServer.server.close(resolve));
+      await queues.stop();
       // An execution waiting for a task token would wait (and hold its timers) for as long as its TimeoutSeconds.
       machines.stopAll();
       await idle();

@@ -51,6 +51,8 @@ async function main(): Promise<void> {
       (error: Error) => console.error(`ticker: ${error.message}`),
     );
   }, 15_000);
+  // Lambda's SQS event sources (the webhook deliverer): moto queues the bus's events, this hands them to the function.
+  service.queues.start(1000);
   const file = join(stateDir, 'local.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
@@ -64,6 +66,7 @@ Strongbox is running locally.
                  (start-execution --input '{}' prunes now)
   Schedules      policies' schedules and the daily prune live on the emulator's Scheduler; a local ticker fires them
                  (every 15 s, on this machine's clock). Dispatcher: ${service.dispatchFunctionArn}
+  Webhooks       events go to tenants' webhooks (http on 127.0.0.1 allowed here), retried after 1 s, 4 s, 16 s…
   PostgreSQL     ${testbed.info.postgres.host}:${testbed.info.postgres.port}   MariaDB ${testbed.info.mysql.host}:${testbed.info.mysql.port}
 URLs and tokens (admin, acme, globex) are in ${file}. Try:
   TOKEN=$(node -p "require('${file}').tokens.acme")

@@ -12,8 +12,9 @@ describe('observability', () => {
 
     // Assess
     // BackupFailed, RestoreFailed, SnapshotBackupFailed, RdsSnapshotQuota, the brake, prune failed, the prune and the
-    // policy schedules' dead letters, BackupMissed, EventsNotPublished, then one per function
-    expect(alarms).toHaveLength(functionsByEntry(service).size + 10);
+    // policy schedules' dead letters, BackupMissed, EventsNotPublished, webhook deliveries given up and the webhook
+    // dead letters, then one per function
+    expect(alarms).toHaveLength(functionsByEntry(service).size + 12);
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Strongbox',
       MetricName: 'BackupMissed',

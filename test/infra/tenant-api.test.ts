@@ -49,6 +49,7 @@ describe('tenant API', () => {
     const restores = entryPath(ENTRIES.restores);
     const retention = entryPath(ENTRIES.retention);
     const policies = entryPath(ENTRIES.policies);
+    const webhooks = entryPath(ENTRIES.webhooks);
     expect(routes.sort()).toEqual(
       [
         `GET /health → ${entryPath(ENTRIES.health)}`,
@@ -83,6 +84,11 @@ describe('tenant API', () => {
         `GET /v1/policies/{id}/dispatches → ${policies}`,
         `POST /v1/schedules/reconcile → ${policies}`,
         `GET /v1/rpo → ${policies}`,
+        `GET /v1/webhooks → ${webhooks}`,
+        `GET /v1/webhooks/deliveries → ${webhooks}`,
+        `GET /v1/webhooks/{id} → ${webhooks}`,
+        `PUT /v1/webhooks/{id} → ${webhooks}`,
+        `DELETE /v1/webhooks/{id} → ${webhooks}`,
       ].sort(),
     );
   });
@@ -231,6 +237,7 @@ describe('tenant API', () => {
       ENTRIES.restores,
       ENTRIES.retention,
       ENTRIES.policies,
+      ENTRIES.webhooks,
     ].map((entry) => functionsByEntry(service).get(entryPath(entry))?.logicalId);
 
     // Act

@@ -204,4 +204,26 @@ describe('SecretsManagerStore', () => {
     for (const outcome of outcomes) expect(outcome).toMatch(/^ValidationError: /);
     expect(badPrefix).toThrow(/prefix/);
   });
+  it('keeps webhook secrets apart: their own name, rotated in place, and never readable as a source password', async () => {
+    // Prepare
+    const ref = await store.putWebhookSecret('acme', 'chat-ops', 'first-secret-0123456789abcdef');
+    const sourceRef = await store.putSourcePassword('acme', ids.next('source'), PASSWORD);
+
+    // Act
+    const rotated = await store.putWebhookSecret('acme', 'chat-ops', 'second-secret-0123456789abcdef');
+
+    // Assess
+    expect(rotated).toBe(ref);
+    expect((await describeSecret(ref)).Name).toBe('strongbox/acme/webhooks/chat-ops');
+    expect(await store.getWebhookSecret('acme', ref)).toBe('second-secret-0123456789abcdef');
+    await expect(store.getWebhookSecret('globex', ref)).rejects.toMatchObject({ name: 'ForbiddenError' });
+    await expect(store.getSourcePassword('acme', ref)).rejects.toMatchObject({ name: 'ForbiddenError' });
+    await expect(store.getWebhookSecret('acme', sourceRef)).rejects.toMatchObject({ name: 'ForbiddenError' });
+    await expect(store.putWebhookSecret('acme', 'Bad/Id', 'x'.repeat(30))).rejects.toMatchObject({
+      name: 'ValidationError',
+      fields: [{ path: 'webhookId', message: 'is not a webhook id' }],
+    });
+    await store.deleteWebhookSecret('acme', ref);
+    await expect(store.getWebhookSecret('acme', ref)).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
 });

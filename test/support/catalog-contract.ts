@@ -5,6 +5,7 @@ import type { Catalog } from '../../lambdas/ports/catalog';
 import { describeCatalogPagination } from './catalog-contract-pagination';
 import { describeCatalogPolicies } from './catalog-contract-policies';
 import { describeCatalogRetention } from './catalog-contract-retention';
+import { describeCatalogWebhooks } from './catalog-contract-webhooks';
 import {
   A,
   aCompleteBackup,
@@ -297,5 +298,6 @@ export function describeCatalogContract(
     describeCatalogPagination(() => catalog, options);
     describeCatalogRetention(() => catalog);
     describeCatalogPolicies(() => catalog);
+    describeCatalogWebhooks(() => catalog);
   });
 }

@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -25,7 +26,8 @@ export type AwsService =
   | 'ec2'
   | 'rds'
   | 'scheduler'
-  | 'events';
+  | 'events'
+  | 'sqs';
 
 export interface AwsSettings {
   readonly region: string;
@@ -52,6 +54,7 @@ const SERVICE_ENV: Record<AwsService, string> = {
   rds: 'AWS_ENDPOINT_URL_RDS',
   scheduler: 'AWS_ENDPOINT_URL_SCHEDULER',
   events: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  sqs: 'AWS_ENDPOINT_URL_SQS',
 };
 
 export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
@@ -104,6 +107,7 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly scheduler: SchedulerClient;
   readonly eventBridge: EventBridgeClient;
+  readonly sqs: SQSClient;
   /** EC2 and RDS act in the region of the resource (sources anywhere, DR copies elsewhere): one client per region. */
   ec2(region?: string): EC2Client;
   rds(region?: string): RDSClient;
@@ -150,6 +154,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get eventBridge() {
       return lazy('events', () => new EventBridgeClient(baseConfig(settings, 'events')));
+    },
+    get sqs() {
+      return lazy('sqs', () => new SQSClient(baseConfig(settings, 'sqs')));
     },
     ec2(region = settings.region) {
       return lazy(`ec2:${region}`, () => new EC2Client(baseConfig(settings, 'ec2', region)));

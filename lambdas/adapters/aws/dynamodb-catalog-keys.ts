@@ -17,6 +17,8 @@ export const SK_PREFIX = {
   pruneRun: 'PRUNERUN#',
   dispatch: 'DISPATCH#',
   policy: 'POLICY#',
+  webhook: 'WEBHOOK#',
+  webhookDelivery: 'WHDELIVERY#',
 } as const satisfies Record<IdKind, string>;
 
 /**
@@ -76,6 +78,11 @@ export function policyGsi1Pk(tenantId: string, policyId: string): string {
   return `${tenantPk(tenantId)}#POLICY#${policyId}`;
 }
 
+/** gsi1 partition of one webhook's deliveries. */
+export function webhookGsi1Pk(tenantId: string, webhookId: string): string {
+  return `${tenantPk(tenantId)}#WEBHOOK#${webhookId}`;
+}
+
 export function requireTenant(tenantId: string): void {
   if (!isTenantId(tenantId)) {
     throw new ValidationError('tenant id is malformed', [{ path: 'tenantId', message: 'is not a tenant id' }]);
@@ -116,9 +123,9 @@ export interface Listing {
   readonly gsi1pk?: string;
 }
 
-/** Records are listed newest first (ids are ULIDs); the tenant registry and policies (named) in ascending id order. */
+/** Records are listed newest first (ids are ULIDs); the tenant registry, policies and webhooks (named) ascending. */
 export function isAscending(listing: Listing): boolean {
-  return listing.kind === 'tenant' || listing.kind === 'policy';
+  return listing.kind === 'tenant' || listing.kind === 'policy' || listing.kind === 'webhook';
 }
 
 export type StartKey = Record<string, string>;

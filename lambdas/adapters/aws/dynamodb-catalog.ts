@@ -17,6 +17,8 @@ import type {
   RpoRepository,
   SourceRepository,
   TenantRegistry,
+  WebhookDeliveryRepository,
+  WebhookRepository,
 } from '../../ports/catalog';
 import {
   itemSk,
@@ -29,6 +31,7 @@ import {
 } from './dynamodb-catalog-keys';
 import { DynamoDbDispatches, DynamoDbPolicies, DynamoDbRpo } from './dynamodb-catalog-policies';
 import { CatalogTable } from './dynamodb-catalog-table';
+import { DynamoDbWebhookDeliveries, DynamoDbWebhooks } from './dynamodb-catalog-webhooks';
 
 /**
  * The catalog on one DynamoDB table (docs/architecture.md, "Catalog"). Reads are strongly consistent where
@@ -43,6 +46,8 @@ export class DynamoDbCatalog implements Catalog {
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
   readonly rpo: RpoRepository;
+  readonly webhooks: WebhookRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new CatalogTable(client, tableName);
@@ -54,6 +59,8 @@ export class DynamoDbCatalog implements Catalog {
     this.policies = new DynamoDbPolicies(table);
     this.dispatches = new DynamoDbDispatches(table);
     this.rpo = new DynamoDbRpo(table);
+    this.webhooks = new DynamoDbWebhooks(table);
+    this.webhookDeliveries = new DynamoDbWebhookDeliveries(table);
   }
 }
 

@@ -7,9 +7,9 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
-import { isId, isTenantId } from '../../domain/ids';
+import { type IdKind, isId, isTenantId } from '../../domain/ids';
 import { redact } from '../../domain/redact';
-import type { SecretStore } from '../../ports/secrets';
+import type { SecretStore, WebhookSecretStore } from '../../ports/secrets';
 
 export interface SecretsManagerStoreOptions {
   /** Prefix of every secret name, e.g. `strongbox/` (STRONGBOX_SECRET_PREFIX). Empty or ending in `/`. */
@@ -26,8 +26,34 @@ const PREFIX_PATTERN = /^(?:[A-Za-z0-9_+=.@-]+\/)*$/;
 /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>` */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+)-[A-Za-z0-9]{6}$/;
 
+/** What a secret belongs to: its name segment, the id kind of its owner, the JSON field of its value. */
+interface SecretKind {
+  readonly segment: 'sources' | 'webhooks';
+  readonly idKind: IdKind;
+  readonly field: 'password' | 'secret';
+  /** How messages name the owner and the value: "source src_…", "password". */
+  readonly owner: string;
+  readonly value: string;
+}
+
+const SOURCE: SecretKind = {
+  segment: 'sources',
+  idKind: 'source',
+  field: 'password',
+  owner: 'source',
+  value: 'password',
+};
+const WEBHOOK: SecretKind = {
+  segment: 'webhooks',
+  idKind: 'webhook',
+  field: 'secret',
+  owner: 'webhook',
+  value: 'signing secret',
+};
+
 /**
- * Source passwords in Secrets Manager, one secret per source, named `<prefix><tenantId>/sources/<sourceId>`.
+ * Source passwords in Secrets Manager, one secret per source, named `<prefix><tenantId>/sources/<sourceId>`; webhook
+ * signing secrets likewise under `<prefix><tenantId>/webhooks/<webhookId>`.
  *
  * A reference is only honoured for the tenant whose name prefix it carries: the catalog stores references, and a
  * corrupted or tampered record must never make one tenant's dump read another tenant's password. Such a
@@ -37,7 +63,7 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+)
  *
  * Error messages name the source, never the password; SDK failures are rethrown with their text scrubbed of it.
  */
-export class SecretsManagerStore implements SecretStore {
+export class SecretsManagerStore implements SecretStore, WebhookSecretStore {
   private readonly recoveryWindowDays: number;
 
   constructor(
@@ -57,18 +83,43 @@ export class SecretsManagerStore implements SecretStore {
     }
   }
 
+  putSourcePassword(tenantId: string, sourceId: string, password: string): Promise<string> {
+    return this.put(SOURCE, tenantId, sourceId, password);
+  }
+
+  getSourcePassword(tenantId: string, secretRef: string): Promise<string> {
+    return this.get(SOURCE, tenantId, secretRef);
+  }
+
+  deleteSourcePassword(tenantId: string, secretRef: string): Promise<void> {
+    return this.delete(SOURCE, tenantId, secretRef);
+  }
+
+  putWebhookSecret(tenantId: string, webhookId: string, secret: string): Promise<string> {
+    return this.put(WEBHOOK, tenantId, webhookId, secret);
+  }
+
+  getWebhookSecret(tenantId: string, secretRef: string): Promise<string> {
+    return this.get(WEBHOOK, tenantId, secretRef);
+  }
+
+  deleteWebhookSecret(tenantId: string, secretRef: string): Promise<void> {
+    return this.delete(WEBHOOK, tenantId, secretRef);
+  }
+
   /**
-   * Creates the secret, or stores a new value in it when it exists (a retried registration). A secret scheduled
-   * for deletion is not reused: ConflictError.
+   * Creates the secret, or stores a new value in it when it exists (a retried registration, a rotated webhook
+   * secret). A secret scheduled for deletion is not reused: ConflictError.
    */
-  async putSourcePassword(tenantId: string, sourceId: string, password: string): Promise<string> {
-    const name = this.secretName(tenantId, sourceId);
-    const secretString = JSON.stringify({ password });
+  private async put(kind: SecretKind, tenantId: string, ownerId: string, value: string): Promise<string> {
+    const name = this.secretName(kind, tenantId, ownerId);
+    const secretString = JSON.stringify({ [kind.field]: value });
+    const action = `store the ${kind.value} of ${kind.owner} ${ownerId}`;
     try {
       const created = await this.client.send(
         new CreateSecretCommand({
           Name: name,
-          Description: `Strongbox: password of source ${sourceId} of tenant ${tenantId}`,
+          Description: `Strongbox: ${kind.value} of ${kind.owner} ${ownerId} of tenant ${tenantId}`,
           KmsKeyId: this.options.kmsKeyId,
           SecretString: secretString,
           Tags: [
@@ -79,35 +130,34 @@ export class SecretsManagerStore implements SecretStore {
       );
       if (created.ARN !== undefined) return created.ARN;
     } catch (error) {
-      if (errorName(error) !== 'ResourceExistsException') {
-        throw scrubbed(error, `store the password of source ${sourceId}`, [password]);
-      }
+      if (errorName(error) !== 'ResourceExistsException') throw scrubbed(error, action, [value]);
     }
     let arn: string | undefined;
     try {
       const existing = await this.client.send(new DescribeSecretCommand({ SecretId: name }));
       // Writing a new value would not revive it (and the emulator would accept the write silently).
       if (existing.DeletedDate !== undefined) {
-        throw new ConflictError(`the secret of source ${sourceId} is scheduled for deletion`, 'secret_deleted');
+        throw new ConflictError(`the secret of ${kind.owner} ${ownerId} is scheduled for deletion`, 'secret_deleted');
       }
       arn = existing.ARN;
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString }));
     } catch (error) {
       if (error instanceof ConflictError) throw error;
-      throw scrubbed(error, `store the password of source ${sourceId}`, [password]);
+      throw scrubbed(error, action, [value]);
     }
-    if (arn === undefined) throw new Error(`Secrets Manager returned no ARN for the secret of source ${sourceId}`);
+    if (arn === undefined)
+      throw new Error(`Secrets Manager returned no ARN for the secret of ${kind.owner} ${ownerId}`);
     return arn;
   }
 
-  async getSourcePassword(tenantId: string, secretRef: string): Promise<string> {
-    const sourceId = this.ownedSourceId(tenantId, secretRef);
+  private async get(kind: SecretKind, tenantId: string, secretRef: string): Promise<string> {
+    const ownerId = this.ownedId(kind, tenantId, secretRef);
     let secretString: string | undefined;
     try {
       secretString = (await this.client.send(new GetSecretValueCommand({ SecretId: secretRef }))).SecretString;
     } catch (error) {
-      if (await this.isGone(error, secretRef)) throw new NotFoundError('source secret', sourceId);
-      throw scrubbed(error, `read the password of source ${sourceId}`, []);
+      if (await this.isGone(error, secretRef)) throw new NotFoundError(`${kind.owner} secret`, ownerId);
+      throw scrubbed(error, `read the ${kind.value} of ${kind.owner} ${ownerId}`, []);
     }
     // JSON.parse quotes the text it fails on, so its error must not escape: it would carry the secret.
     let parsed: unknown;
@@ -116,16 +166,16 @@ export class SecretsManagerStore implements SecretStore {
     } catch {
       parsed = undefined;
     }
-    const password = (parsed as { password?: unknown } | undefined)?.password;
-    if (typeof password !== 'string') {
-      throw new Error(`the secret of source ${sourceId} does not hold a password in the expected form`);
+    const value = (parsed as Record<string, unknown> | undefined)?.[kind.field];
+    if (typeof value !== 'string') {
+      throw new Error(`the secret of ${kind.owner} ${ownerId} does not hold a ${kind.value} in the expected form`);
     }
-    return password;
+    return value;
   }
 
   /** Idempotent: a secret that is gone or already scheduled for deletion is not an error. */
-  async deleteSourcePassword(tenantId: string, secretRef: string): Promise<void> {
-    const sourceId = this.ownedSourceId(tenantId, secretRef);
+  private async delete(kind: SecretKind, tenantId: string, secretRef: string): Promise<void> {
+    const ownerId = this.ownedId(kind, tenantId, secretRef);
     const window = this.options.forceImmediateDelete
       ? { ForceDeleteWithoutRecovery: true }
       : { RecoveryWindowInDays: this.recoveryWindowDays };
@@ -133,29 +183,31 @@ export class SecretsManagerStore implements SecretStore {
       await this.client.send(new DeleteSecretCommand({ SecretId: secretRef, ...window }));
     } catch (error) {
       if (await this.isGone(error, secretRef)) return;
-      throw scrubbed(error, `delete the password of source ${sourceId}`, []);
+      throw scrubbed(error, `delete the ${kind.value} of ${kind.owner} ${ownerId}`, []);
     }
   }
 
-  private secretName(tenantId: string, sourceId: string): string {
+  private secretName(kind: SecretKind, tenantId: string, ownerId: string): string {
     if (!isTenantId(tenantId)) {
       throw new ValidationError('tenant id is malformed', [{ path: 'tenantId', message: 'is not a tenant id' }]);
     }
-    if (!isId('source', sourceId)) {
-      throw new ValidationError('source id is malformed', [{ path: 'sourceId', message: 'is not a source id' }]);
+    if (!isId(kind.idKind, ownerId)) {
+      throw new ValidationError(`${kind.owner} id is malformed`, [
+        { path: `${kind.idKind}Id`, message: `is not a ${kind.owner} id` },
+      ]);
     }
-    return `${this.options.prefix}${tenantId}/sources/${sourceId}`;
+    return `${this.options.prefix}${tenantId}/${kind.segment}/${ownerId}`;
   }
 
-  /** The source id a reference names, if it is a secret ARN under this tenant's prefix; else ForbiddenError. */
-  private ownedSourceId(tenantId: string, secretRef: string): string {
+  /** The owner id a reference names, if it is a secret ARN under this tenant's prefix; else ForbiddenError. */
+  private ownedId(kind: SecretKind, tenantId: string, secretRef: string): string {
     const name = SECRET_ARN.exec(secretRef)?.[1];
-    const tenantPrefix = `${this.options.prefix}${tenantId}/sources/`;
-    const sourceId = name?.startsWith(tenantPrefix) ? name.slice(tenantPrefix.length) : undefined;
-    if (!isTenantId(tenantId) || sourceId === undefined || !isId('source', sourceId)) {
+    const tenantPrefix = `${this.options.prefix}${tenantId}/${kind.segment}/`;
+    const ownerId = name?.startsWith(tenantPrefix) ? name.slice(tenantPrefix.length) : undefined;
+    if (!isTenantId(tenantId) || ownerId === undefined || !isId(kind.idKind, ownerId)) {
       throw new ForbiddenError(`secret reference does not belong to tenant ${tenantId}`);
     }
-    return sourceId;
+    return ownerId;
   }
 
   /** Missing, or scheduled for deletion (Secrets Manager answers InvalidRequestException for those). */

@@ -6,6 +6,8 @@ import type { Restore, RestoreStatus } from '../../domain/restore';
 import type { PruneRun } from '../../domain/retention/prune-run';
 import type { RpoStatus } from '../../domain/rpo';
 import type { Source } from '../../domain/source';
+import type { Webhook } from '../../domain/webhook';
+import type { WebhookDelivery } from '../../domain/webhook-delivery';
 import type {
   BackupQuery,
   BackupRepository,
@@ -17,6 +19,8 @@ import type {
   RpoRepository,
   SourceRepository,
   TenantRegistry,
+  WebhookDeliveryRepository,
+  WebhookRepository,
 } from '../../ports/catalog';
 import { checked, requireId, Table, TenantIndex, withoutId } from './memory-table';
 
@@ -35,6 +39,8 @@ export class MemoryCatalog implements Catalog {
   readonly policies: PolicyRepository;
   readonly dispatches: DispatchRepository;
   readonly rpo: RpoRepository;
+  readonly webhooks: WebhookRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 
   constructor() {
     const sources = new Table<Source>('source');
@@ -45,6 +51,8 @@ export class MemoryCatalog implements Catalog {
     const dispatches = new Table<Dispatch>('dispatch');
     // Keyed by the source it is about, listed apart from the sources.
     const rpo = new Table<RpoStatus & { id: string }>('source', 'rpo');
+    const webhooks = new Table<Webhook>('webhook');
+    const deliveries = new Table<WebhookDelivery>('webhookDelivery');
     const tenants = new TenantIndex();
     this.sources = {
       create: async (source) => sources.put(checked('source', source), 'absent'),
@@ -114,6 +122,24 @@ export class MemoryCatalog implements Catalog {
         return { ...listed, items: listed.items.map((item) => withoutId(item) as RpoStatus) };
       },
       delete: async (tenantId, sourceId) => rpo.delete(tenantId, sourceId),
+    };
+    this.webhooks = {
+      put: async (webhook, expect) => webhooks.put(checked('webhook', webhook), expect),
+      get: async (tenantId, id) => webhooks.get(tenantId, id),
+      list: async (tenantId, page) => webhooks.list(tenantId, page),
+      delete: async (tenantId, id) => webhooks.delete(tenantId, id),
+    };
+    this.webhookDeliveries = {
+      save: async (delivery) => {
+        requireId('webhook', delivery.webhookId, 'webhookId');
+        deliveries.overwrite(checked('webhookDelivery', delivery));
+      },
+      get: async (tenantId, id) => deliveries.get(tenantId, id),
+      list: async (tenantId, query) => {
+        const { webhookId } = query;
+        if (webhookId !== undefined) requireId('webhook', webhookId, 'webhookId');
+        return deliveries.list(tenantId, query, webhookId, (d) => webhookId === undefined || d.webhookId === webhookId);
+      },
     };
   }
 }

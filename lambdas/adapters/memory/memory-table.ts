@@ -83,8 +83,8 @@ export class Table<T extends Stored> {
     requireTenant(tenantId);
     const limit = requireLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, this.listName, sourceId);
-    // Newest first (ULIDs); policies (named) in ascending id order, as in the DynamoDB catalog.
-    const sign = this.kind === 'policy' ? 1 : -1;
+    // Newest first (ULIDs); policies and webhooks (named) in ascending id order, as in the DynamoDB catalog.
+    const sign = this.kind === 'policy' || this.kind === 'webhook' ? 1 : -1;
     const matching = [...this.rows.values()]
       .filter((record) => record.tenantId === tenantId && include(record))
       .filter((record) => after === undefined || (sign > 0 ? record.id > after : record.id < after))

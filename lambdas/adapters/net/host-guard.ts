@@ -112,14 +112,24 @@ export class DnsHostGuard implements HostGuard {
   }
 
   async check(host: string): Promise<void> {
+    await this.resolveChecked(host);
+  }
+
+  /**
+   * The same checks as `check`, returning the addresses that passed, so a caller can connect to exactly one of them
+   * (the webhook sender does: a name checked here and resolved again by the HTTP client could change in between).
+   */
+  async resolveChecked(host: string): Promise<ResolvedAddress[]> {
     if (host.length === 0 || host.length > 253 || /[\s/@]/.test(host)) {
       throw new ValidationError(`host ${JSON.stringify(host.slice(0, 64))} is not a host name or address`, [
         { path: 'host', message: 'is not a host name or address' },
       ]);
     }
     const literal = parseIp(host);
-    const addresses = literal === undefined ? await this.addressesOf(host) : [literal];
-    for (const address of addresses) {
+    const resolved: readonly ResolvedAddress[] =
+      literal === undefined ? await this.addressesOf(host) : [{ address: host, family: host.includes(':') ? 6 : 4 }];
+    for (const entry of resolved) {
+      const address = literal ?? parseIp(entry.address);
       const kind = address === undefined ? 'unrecognised' : this.refusedKind(address);
       if (kind === undefined) continue;
       const verb = literal === undefined ? 'resolves to' : 'is';
@@ -127,6 +137,7 @@ export class DnsHostGuard implements HostGuard {
         fields: [{ path: 'host', message: `${verb} ${article(kind)} ${kind} address` }],
       });
     }
+    return [...resolved];
   }
 
   private refusedKind(ip: Ip): AddressKind | undefined {
@@ -137,8 +148,8 @@ export class DnsHostGuard implements HostGuard {
     return verdict.kind;
   }
 
-  /** Resolved addresses; an entry the resolver returned but that is not an address comes back undefined. */
-  private async addressesOf(host: string): Promise<(Ip | undefined)[]> {
+  /** Every address the name resolves to (at least one). */
+  private async addressesOf(host: string): Promise<readonly ResolvedAddress[]> {
     let resolved: readonly ResolvedAddress[];
     try {
       resolved = await this.resolve(host);
@@ -154,7 +165,7 @@ export class DnsHostGuard implements HostGuard {
         { path: 'host', message: 'does not resolve to an address' },
       ]);
     }
-    return resolved.map((entry) => parseIp(entry.address));
+    return resolved;
   }
 }
 

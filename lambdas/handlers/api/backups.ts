@@ -1,6 +1,7 @@
 import { getBackup, listBackups } from '../../app/backups/backup-queries';
 import { getDownloadLink } from '../../app/backups/download-link';
 import { requireManualAllowance } from '../../app/backups/manual-allowance';
+import { requireManualRoom } from '../../app/backups/manual-kept';
 import { requestBackup } from '../../app/backups/request-backup';
 import { requestVerify } from '../../app/backups/request-verify';
 import { PLANS } from '../../domain/plans';
@@ -21,7 +22,9 @@ export const handler = apiHandler(async (event) => {
   switch (routeKey(event)) {
     case 'POST /v1/backups': {
       const input = parseInput(createBackupSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
-      await requireManualAllowance(deps, { tenantId, plan: PLANS[deps.env.STRONGBOX_TENANT_PLAN] });
+      const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
+      await requireManualAllowance(deps, { tenantId, plan });
+      await requireManualRoom(deps, { tenantId, sourceId: input.sourceId, plan });
       const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
       return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
     }

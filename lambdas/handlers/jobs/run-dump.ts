@@ -5,6 +5,7 @@ import { backupJobSchema } from '../../shared/job-events';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
+import { makeRoomForManual } from '../manual-cap';
 import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
@@ -26,5 +27,6 @@ export const handler = taskHandler(async (event: unknown) => {
     logger.warn('backup failed', { error: backup.error });
   }
   await publishEvents([backupEvent(backup)]);
+  await makeRoomForManual(backup);
   return { backupId: backup.id, status: backup.status };
 });

@@ -11,6 +11,7 @@ import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { snapshotStepSchema } from '../../shared/snapshot-events';
 import { parseInput } from '../../shared/validation';
+import { makeRoomForManual } from '../manual-cap';
 import { publishEvents } from '../publish-events';
 import { runtime } from '../wiring';
 
@@ -45,6 +46,7 @@ export const handler = taskHandler(async (event: unknown) => {
       const backup = await recordSnapshotBackup(deps, step);
       metrics.addMetric(METRIC.backupSucceeded, MetricUnit.Count, 1);
       await publishEvents([backupEvent(backup)]);
+      await makeRoomForManual(backup);
       return { backupId: backup.id, status: backup.status, snapshots: (backup.snapshots ?? []).length };
     }
     case 'fail': {
