@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
+import { expireSurplusManual } from '../../lambdas/app/backups/manual-kept';
 import { acknowledgeBrake } from '../../lambdas/app/retention/acknowledge-brake';
 import { PRUNE_MAX_STEPS_PER_EXECUTION, type PruneStepDeps, pruneStep } from '../../lambdas/app/retention/prune-step';
 import { type PruneTenantDeps, pruneTenant, type RunEach } from '../../lambdas/app/retention/prune-tenant';
 import { type Backup, type BackupTrigger, newBackup, startBackup, succeedBackup } from '../../lambdas/domain/backup';
+import { PLANS } from '../../lambdas/domain/plans';
 import type { RetentionPolicy } from '../../lambdas/domain/retention/policy';
 import { recordedKeys } from '../../lambdas/domain/vault-layout';
 import { aSource, ids } from '../support/catalog-fixtures';
@@ -129,6 +131,23 @@ describe('pruneTenant (use case on in-memory fakes; the AWS calls run on moto in
 
     expect(await statuses([...scheduled, manual])).toEqual(['deleted', 'succeeded', 'succeeded']);
     expect(inVault(manual)).toBe(true);
+  });
+
+  it("finishes the deletion the plan's manual-backup cap started, on a source whose own policy keeps everything", async () => {
+    const sourceId = await aSourceWith({});
+    const manual = [
+      await backupAt(sourceId, at(-3 * DAY), 'manual'),
+      await backupAt(sourceId, at(-2 * DAY), 'manual'),
+      await backupAt(sourceId, at(-DAY), 'manual'),
+    ];
+    const plan = { ...PLANS.standard, manualKeptPerSource: 2 };
+    expect(await expireSurplusManual(deps, { backup: manual[2] as Backup, plan })).toEqual([manual[0]?.id]);
+
+    await expect(prune(ids.next('pruneRun'))).resolves.toMatchObject({ finished: true, deleted: 1 });
+
+    expect(await statuses(manual)).toEqual(['deleted', 'succeeded', 'succeeded']);
+    expect(inVault(manual[0] as Backup)).toBe(false);
+    expect(manual.slice(1).every(inVault)).toBe(true);
   });
 
   it("keeps backups created after the run's now (P3), which no rule keeps otherwise", async () => {
