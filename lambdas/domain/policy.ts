@@ -1,5 +1,6 @@
 import { ValidationError } from './errors';
 import { isId } from './ids';
+import type { RetentionPolicy } from './retention/policy';
 import type { Source } from './source';
 
 /**
@@ -32,6 +33,18 @@ export interface PolicySchedule {
   readonly startDate: string;
 }
 
+/**
+ * What a policy says about the backups of the sources it selects, besides when to take them: their retention, the
+ * regions their snapshots are copied to (DR), and whether restoring them needs a second admin's approval. A source's own
+ * settings come first; the policies fill in (docs/schedules.md, "Policy settings").
+ */
+export interface PolicySettings {
+  readonly retention?: RetentionPolicy;
+  /** Regions snapshot backups are copied to (with the region's default EBS/RDS key); database sources have none. */
+  readonly copyRegions?: readonly string[];
+  readonly restoreApproval?: boolean;
+}
+
 export interface SourceSelector {
   /** Explicit source ids. */
   readonly ids: readonly string[];
@@ -45,6 +58,8 @@ export interface Policy {
   readonly name: string;
   readonly sources: SourceSelector;
   readonly schedules: readonly PolicySchedule[];
+  /** Retention, DR copy regions and restore approval for the sources it selects (lambdas/domain/policy-settings.ts). */
+  readonly settings?: PolicySettings;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Bumped by every change; a schedule's target input carries it only for logs (dispatch reads the policy again). */
@@ -53,6 +68,7 @@ export interface Policy {
 
 export type PolicyInput = Pick<Policy, 'tenantId' | 'id' | 'name' | 'sources'> & {
   readonly schedules: readonly Omit<PolicySchedule, 'startDate'>[];
+  readonly settings?: PolicySettings | undefined;
 };
 
 /**
@@ -86,10 +102,15 @@ export function putPolicy(current: Policy | undefined, input: PolicyInput, now: 
       const same = before?.expression === schedule.expression && before.timezone === schedule.timezone;
       return { ...schedule, startDate: same ? before.startDate : at };
     }),
+    ...(input.settings === undefined ? {} : { settings: withoutUndefined(input.settings) }),
     createdAt: current?.createdAt ?? at,
     updatedAt: at,
     revision: (current?.revision ?? 0) + 1,
   };
+}
+
+function withoutUndefined(settings: PolicySettings): PolicySettings {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as PolicySettings;
 }
 
 /** Whether a source carries every tag of the selector (an empty selector selects nothing by tags). */

@@ -50,7 +50,7 @@ export interface DbRestoreTarget {
 
 export interface Approval {
   /** `source-deleted`: the source whose settings would decide is gone, so approval is required to be safe. */
-  readonly reason: 'source-settings' | 'source-deleted' | 'replace';
+  readonly reason: 'source-settings' | 'policy-settings' | 'source-deleted' | 'replace';
   readonly decision?: 'approved' | 'rejected';
   readonly decidedBy?: string;
   readonly decidedAt?: string;

@@ -6,8 +6,8 @@ import {
   SCHEDULE_NAME_PATTERN,
 } from '../domain/policy';
 import { idSchema } from './id-schemas';
-import { timeZoneSchema } from './retention-schemas';
-import { tagsSchema } from './schemas';
+import { retentionPolicySchema, timeZoneSchema } from './retention-schemas';
+import { regionSchema, tagsSchema } from './schemas';
 
 /**
  * Policies as tenants send them (`PUT /v1/policies/{id}`). Strict: an unknown field is a 400 naming it. The expression's
@@ -27,6 +27,14 @@ export const putPolicySchema = z.strictObject({
     tags: tagsSchema.default({}),
   }),
   schedules: z.array(scheduleSchema).min(1).max(MAX_SCHEDULES_PER_POLICY),
+  /** For the sources it selects, where their own settings are silent (lambdas/domain/policy-settings.ts). */
+  settings: z
+    .strictObject({
+      retention: retentionPolicySchema.optional(),
+      copyRegions: z.array(regionSchema).max(5).optional(),
+      restoreApproval: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const nextRunsQuerySchema = z.strictObject({

@@ -66,6 +66,19 @@ describe('policies API (local service, moto Scheduler)', () => {
     });
     expect(cron.status).toBe(400);
     expect(fieldsOf(cron.body)).toEqual(['schedules.0.expression']);
+    const settings = await acme.put('/v1/policies/nightly', {
+      ...nightly,
+      settings: { retention: { keepDaily: -1 }, copyRegions: ['moon-1'], restoreApproval: 'yes', encrypt: true },
+    });
+    expect(settings.status).toBe(400);
+    expect(fieldsOf(settings.body)).toEqual(
+      expect.arrayContaining([
+        'settings.retention.keepDaily',
+        'settings.copyRegions.0',
+        'settings.restoreApproval',
+        'settings.encrypt',
+      ]),
+    );
     expect((await acme.put('/v1/policies/Bad_Id', nightly)).status).toBe(400);
     expect((await member.put('/v1/policies/nightly', nightly)).status).toBe(403);
     expect((await acme.get('/v1/policies/nightly')).status).toBe(404);

@@ -46,6 +46,22 @@ describe('putting policies (use case on in-memory catalog and schedules)', () =>
     expect((await catalog.tenants.list({ limit: 10 })).items).toEqual([T]);
   });
 
+  it('keeps the settings a policy gives its sources, and refuses a retention policy that cannot be planned', async () => {
+    const settings = {
+      retention: { keepDaily: 7, timeZone: 'Europe/London' },
+      copyRegions: ['eu-central-1'],
+      restoreApproval: true,
+    };
+    const put = await putTenantPolicy(deps, input({ settings }));
+    expect(put.policy.settings).toEqual(settings);
+    expect((await catalog.policies.get(T, 'nightly'))?.settings).toEqual(settings);
+
+    await expect(
+      putTenantPolicy(deps, input({ id: 'bad', settings: { retention: { keepDaily: 7, timeZone: 'Mars/Olympus' } } })),
+    ).rejects.toMatchObject({ name: 'ValidationError', fields: [{ path: 'settings.retention.timeZone' }] });
+    expect(await catalog.policies.get(T, 'bad')).toBeUndefined();
+  });
+
   it('refuses what fires more often than the plan allows, naming the schedule', async () => {
     const every15 = input({
       schedules: [{ name: 'often', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', windowMinutes: 0 }],

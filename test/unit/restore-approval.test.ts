@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCatalog } from '../../lambdas/adapters/memory/memory-catalog';
 import { awaitRestoreApproval, checkApproval, decideRestore } from '../../lambdas/app/restores/approval';
+import { putPolicy } from '../../lambdas/domain/policy';
 import type { DumpRestore } from '../../lambdas/domain/restore';
+import type { Source } from '../../lambdas/domain/source';
 import type { TaskTokens } from '../../lambdas/ports/jobs';
 import { restoreView } from '../../lambdas/shared/views';
 import { aCompleteBackup, aPendingRestore, aSource, later } from '../support/catalog-fixtures';
@@ -81,6 +83,35 @@ describe('restore approval gate', () => {
     expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: guarded.id })).toEqual({
       required: true,
       reason: 'source-settings',
+    });
+  });
+
+  it("requires approval when a policy selecting the backup's source asks for it (here by tag)", async () => {
+    const [tagged, untagged] = [await aRestore(), await aRestore()];
+    const backup = await catalog.backups.get('acme', tagged.backupId);
+    const source = await catalog.sources.get('acme', backup?.sourceId as string);
+    await catalog.sources.update({ ...(source as Source), tags: { tier: 'gold' } });
+    const gold = putPolicy(
+      undefined,
+      {
+        tenantId: 'acme',
+        id: 'gold',
+        name: 'Gold',
+        sources: { ids: [], tags: { tier: 'gold' } },
+        schedules: [{ name: 'night', expression: 'cron(0 3 * * ? *)', timezone: 'UTC', windowMinutes: 0 }],
+        settings: { restoreApproval: true },
+      },
+      new Date(),
+    );
+    await catalog.policies.put(gold, 'absent');
+
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: untagged.id })).toEqual({
+      required: false,
+      reason: null,
+    });
+    expect(await checkApproval({ catalog, clock }, { tenantId: 'acme', restoreId: tagged.id })).toEqual({
+      required: true,
+      reason: 'policy-settings',
     });
   });
 

@@ -6,6 +6,7 @@ import { PRUNE_MAX_STEPS_PER_EXECUTION, type PruneStepDeps, pruneStep } from '..
 import { type PruneTenantDeps, pruneTenant, type RunEach } from '../../lambdas/app/retention/prune-tenant';
 import { type Backup, type BackupTrigger, newBackup, startBackup, succeedBackup } from '../../lambdas/domain/backup';
 import { PLANS } from '../../lambdas/domain/plans';
+import { putPolicy } from '../../lambdas/domain/policy';
 import type { RetentionPolicy } from '../../lambdas/domain/retention/policy';
 import { recordedKeys } from '../../lambdas/domain/vault-layout';
 import { aSource, ids } from '../support/catalog-fixtures';
@@ -57,9 +58,11 @@ beforeEach(() => {
   };
 });
 
-async function aSourceWith(retention: RetentionPolicy, tenantId = T): Promise<string> {
+/** A source with this retention policy of its own (none: undefined). */
+async function aSourceWith(retention: RetentionPolicy | undefined, tenantId = T): Promise<string> {
   const source = aSource(tenantId);
-  await catalog.sources.create({ ...source, settings: { copyRegions: [], restoreApproval: false, retention } });
+  const settings = { copyRegions: [], restoreApproval: false, ...(retention ? { retention } : {}) };
+  await catalog.sources.create({ ...source, settings });
   return source.id;
 }
 
@@ -148,6 +151,27 @@ describe('pruneTenant (use case on in-memory fakes; the AWS calls run on moto in
     expect(await statuses(manual)).toEqual(['deleted', 'succeeded', 'succeeded']);
     expect(inVault(manual[0] as Backup)).toBe(false);
     expect(manual.slice(1).every(inVault)).toBe(true);
+  });
+
+  it('applies the retention of the policy selecting a source that has none of its own', async () => {
+    const sourceId = await aSourceWith(undefined);
+    const backups = await fiveDaily(sourceId);
+    const policy = putPolicy(
+      undefined,
+      {
+        tenantId: T,
+        id: 'nightly',
+        name: 'Nightly',
+        sources: { ids: [sourceId], tags: {} },
+        schedules: [{ name: 'night', expression: 'cron(0 3 * * ? *)', timezone: 'UTC', windowMinutes: 0 }],
+        settings: { retention: { keepLast: 2 } },
+      },
+      NOW,
+    );
+    await catalog.policies.put(policy, 'absent');
+
+    await expect(prune(ids.next('pruneRun'))).resolves.toMatchObject({ finished: true, deleted: 3 });
+    expect(await statuses(backups)).toEqual(PRUNED);
   });
 
   it("keeps backups created after the run's now (P3), which no rule keeps otherwise", async () => {

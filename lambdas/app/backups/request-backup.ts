@@ -9,7 +9,7 @@ import { requestSnapshotBackup } from '../snapshots/request-snapshot-backup';
 import { getSource, requireDatabaseSource } from '../sources/source-queries';
 
 export interface RequestBackupDeps {
-  readonly catalog: Pick<Catalog, 'sources' | 'backups'>;
+  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'policies'>;
   readonly jobs: Pick<BackupJobs, 'startDump'>;
   readonly ids: IdGenerator;
   readonly clock: Clock;

@@ -5,6 +5,7 @@ import { assertFires, minimumIntervalMinutes, parseScheduleExpression } from '..
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
 import type { TenantSchedules } from '../../ports/schedules';
+import { requireValidRetention } from '../sources/source-settings';
 import { type ReconcileResult, reconcileSchedules, scheduleSpecName } from './reconcile-schedules';
 
 export interface PutPolicyDeps {
@@ -40,6 +41,8 @@ export async function putTenantPolicy(
 ): Promise<{ policy: Policy; schedules: ReconcileResult }> {
   const now = deps.clock.now();
   validateSchedules(input, deps.plan, now);
+  // Checked here as on a source: a bad one stored would fail every prune of the tenant.
+  if (input.settings?.retention) requireValidRetention(input.settings.retention);
   for (const [index, sourceId] of input.sources.ids.entries()) {
     if (!(await deps.catalog.sources.get(input.tenantId, sourceId))) {
       throw new ValidationError(`source ${sourceId} does not exist`, [

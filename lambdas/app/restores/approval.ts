@@ -13,6 +13,7 @@ import type { Catalog } from '../../ports/catalog';
 import type { TaskTokens } from '../../ports/jobs';
 import type { Clock } from '../../ports/runtime';
 import { getBackup } from '../backups/backup-queries';
+import { settingsOf } from '../policies/source-policies';
 import { getRestore } from './restore-context';
 
 /**
@@ -21,7 +22,7 @@ import { getRestore } from './restore-context';
  * admin other than the requester can release, before anything is created or changed.
  */
 export interface ApprovalDeps {
-  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
+  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores' | 'policies'>;
   readonly clock: Clock;
 }
 
@@ -52,6 +53,7 @@ export async function approvalReason(
     const source = await deps.catalog.sources.get(restore.tenantId, sourceId);
     if (!source) return 'source-deleted';
     if (sourceSettings(source).restoreApproval) return 'source-settings';
+    if ((await settingsOf(deps.catalog, source)).settings.restoreApproval) return 'policy-settings';
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import type { RetentionPolicy } from '../../domain/retention/policy';
 import type { Source } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
+import { loadPolicies } from '../policies/source-policies';
 import { getSource } from '../sources/source-queries';
 import {
   type BrakeSettings,
@@ -18,7 +19,7 @@ import {
 } from './retention-inputs';
 
 export interface PreviewDeps {
-  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores'>;
+  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores' | 'policies'>;
   readonly clock: Clock;
   readonly brake: BrakeSettings;
 }
@@ -93,7 +94,7 @@ export async function previewRetention(
 ): Promise<RetentionPreview> {
   const source = await getSource(deps.catalog, input.tenantId, input.sourceId);
   const backups = await loadBackups(deps.catalog, input.tenantId, source.id);
-  return planSource(deps, source, policyOf(source), backups);
+  return planSource(deps, source, policyOf(source, await loadPolicies(deps.catalog, input.tenantId)), backups);
 }
 
 export interface PolicyChangePreview {
@@ -115,7 +116,8 @@ export async function previewPolicyChange(
 ): Promise<PolicyChangePreview> {
   const source = await getSource(deps.catalog, input.tenantId, input.sourceId);
   const backups = await loadBackups(deps.catalog, input.tenantId, source.id);
-  const current = await planSource(deps, source, policyOf(source), backups);
+  const policies = await loadPolicies(deps.catalog, input.tenantId);
+  const current = await planSource(deps, source, policyOf(source, policies), backups);
   const proposed = await planSource(deps, source, input.policy, backups);
   const before = new Map(current.decisions.map((decision) => [decision.backupId, decision.action]));
   return {

@@ -11,6 +11,7 @@ import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { Clock } from '../../ports/runtime';
 import type { Vault } from '../../ports/vault';
+import { loadPolicies } from '../policies/source-policies';
 import { archiveBackup } from './archive-backup';
 import { deleteBackup, type Pace } from './delete-backup';
 import {
@@ -34,7 +35,7 @@ export type RunEach = <T>(
 ) => Promise<{ notStarted: number; failed: readonly { item: T; error: unknown }[] }>;
 
 export interface PruneTenantDeps {
-  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores' | 'pruneRuns'>;
+  readonly catalog: Pick<Catalog, 'sources' | 'backups' | 'restores' | 'pruneRuns' | 'policies'>;
   readonly vault: Pick<Vault, 'protection' | 'removeAllVersions'>;
   readonly cloud: CloudResources;
   readonly clock: Clock;
@@ -75,13 +76,14 @@ export async function pruneTenant(
 ): Promise<PruneTenantResult> {
   const { tenantId, runId } = input;
   const now = new Date(input.now);
-  const [backups, sources, open] = await Promise.all([
+  const [backups, sources, open, policies] = await Promise.all([
     loadBackups(deps.catalog, tenantId),
     loadSources(deps.catalog, tenantId),
     loadOpenRestores(deps.catalog, tenantId),
+    loadPolicies(deps.catalog, tenantId),
   ]);
   const policyBySource = Object.fromEntries(
-    [...new Set(backups.map((backup) => backup.sourceId))].map((id) => [id, policyOf(sources.get(id))]),
+    [...new Set(backups.map((backup) => backup.sourceId))].map((id) => [id, policyOf(sources.get(id), policies)]),
   );
   const plan = planRetention({
     backups: backups.map((backup) => toRetentionBackup(backup, now)),

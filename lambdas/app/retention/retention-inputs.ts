@@ -1,8 +1,10 @@
 import type { Backup } from '../../domain/backup';
+import type { Policy } from '../../domain/policy';
+import { effectiveSettings } from '../../domain/policy-settings';
 import { isFinished, type Restore } from '../../domain/restore';
 import type { BrakeOptions, RetentionBackup } from '../../domain/retention/plan-types';
 import type { RetentionPolicy } from '../../domain/retention/policy';
-import { type Source, sourceSettings } from '../../domain/source';
+import type { Source } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import { allPages } from '../all-pages';
 
@@ -66,9 +68,12 @@ export function toRetentionBackup(backup: Backup, now: Date): RetentionBackup {
   };
 }
 
-/** A source's retention policy; none (or a deleted source) → the empty policy, which keeps everything. */
-export function policyOf(source: Source | undefined): RetentionPolicy {
-  return source === undefined ? {} : (sourceSettings(source).retention ?? {});
+/**
+ * A source's retention policy: its own, else the one its policies agree on (domain/policy-settings.ts); none, a
+ * conflict or a deleted source → the empty policy, which keeps everything.
+ */
+export function policyOf(source: Source | undefined, policies: readonly Policy[]): RetentionPolicy {
+  return source === undefined ? {} : (effectiveSettings(source, policies).settings.retention ?? {});
 }
 
 export interface BrakeSettings {

@@ -1,15 +1,16 @@
 import { type BackupTrigger, failBackup, newSnapshotBackup, type SnapshotBackup } from '../../domain/backup';
 import { ServiceUnavailableError } from '../../domain/errors';
-import { type SnapshotSource, sourceSettings } from '../../domain/source';
+import type { SnapshotSource } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { SnapshotBackupWorkflow } from '../../ports/jobs';
 import type { Clock, IdGenerator } from '../../ports/runtime';
+import { settingsOf } from '../policies/source-policies';
 import { isRdsSourceType, requireRdsQuota } from './rds-quota';
 import { requireOwnedCloudResource } from './resource-ownership';
 
 export interface RequestSnapshotBackupDeps {
-  readonly catalog: Pick<Catalog, 'backups'>;
+  readonly catalog: Pick<Catalog, 'backups' | 'policies'>;
   readonly cloud: CloudResources;
   readonly snapshotWorkflow: SnapshotBackupWorkflow;
   readonly ids: IdGenerator;
@@ -36,7 +37,7 @@ export async function requestSnapshotBackup(
   });
   if (isRdsSourceType(source.type)) {
     await requireRdsQuota(deps.cloud, source.region, 1);
-    for (const copy of sourceSettings(source).copyRegions) {
+    for (const copy of (await settingsOf(deps.catalog, source)).settings.copyRegions) {
       await requireRdsQuota(deps.cloud, copy.region, 1, `the DR copy to ${copy.region}`);
     }
   }

@@ -1,15 +1,15 @@
 import { startBackup } from '../../domain/backup';
 import type { SnapshotQuotaUsage } from '../../domain/snapshot';
-import { sourceSettings } from '../../domain/source';
 import type { Catalog } from '../../ports/catalog';
 import type { CloudResources } from '../../ports/cloud';
 import type { Clock } from '../../ports/runtime';
+import { settingsOf } from '../policies/source-policies';
 import { isRdsSourceType, requireRdsQuota } from './rds-quota';
 import { requireOwnedCloudResource } from './resource-ownership';
 import { loadSnapshotContext } from './snapshot-context';
 
 export interface SnapshotStepDeps {
-  readonly catalog: Pick<Catalog, 'backups' | 'sources'>;
+  readonly catalog: Pick<Catalog, 'backups' | 'sources' | 'policies'>;
   readonly cloud: CloudResources;
   readonly clock: Clock;
 }
@@ -40,7 +40,8 @@ export async function startSnapshotBackup(
   const quota = isRdsSourceType(source.type) ? await requireRdsQuota(deps.cloud, source.region, 1) : undefined;
   // A retried step finds the backup running and goes on; a failed or succeeded one is refused (ConflictError).
   // The copy regions are frozen on the backup here: the copy step reads them from the backup, never the source.
-  const copyRegions = backup.copyRegions ?? sourceSettings(source).copyRegions;
+  // The source's own regions and those of the policies selecting it (domain/policy-settings.ts).
+  const copyRegions = backup.copyRegions ?? (await settingsOf(deps.catalog, source)).settings.copyRegions;
   if (backup.status !== 'running') {
     await deps.catalog.backups.save({ ...startBackup(backup, deps.clock.now()), copyRegions }, 'pending');
   }

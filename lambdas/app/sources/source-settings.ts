@@ -65,7 +65,7 @@ export async function resolveSettings(
  * A retention policy is checked here, not only by the HTTP schema: a bad one stored on a source would make every prune
  * of its tenant fail. Field paths are given as the request names them (`settings.retention.keepDaily`).
  */
-function requireValidRetention(retention: RetentionPolicy): void {
+export function requireValidRetention(retention: RetentionPolicy): void {
   if (retention.timeZone !== undefined && !isValidTimeZone(retention.timeZone)) {
     throw new ValidationError(`retention timeZone ${JSON.stringify(retention.timeZone)} is not an IANA time zone`, [
       { path: 'settings.retention.timeZone', message: 'must be an IANA time zone such as Europe/London or UTC' },
