@@ -61,7 +61,7 @@ export interface TenantApiProps {
 type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies' | 'webhooks';
 
 /** Routes of the tenant API (docs/architecture.md); every one but /health goes through the authorizer. */
-export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler }> = [
+export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler | 'health' }> = [
   { path: '/v1/sources', methods: ['GET', 'POST'], handler: 'sources' },
   { path: '/v1/sources/{id}', methods: ['GET', 'PATCH', 'DELETE'], handler: 'sources' },
   { path: '/v1/backups', methods: ['GET', 'POST'], handler: 'backups' },
@@ -87,6 +87,8 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/webhooks', methods: ['GET'], handler: 'webhooks' },
   { path: '/v1/webhooks/deliveries', methods: ['GET'], handler: 'webhooks' },
   { path: '/v1/webhooks/{id}', methods: ['GET', 'PUT', 'DELETE'], handler: 'webhooks' },
+  // The OpenAPI document (generated from the handlers' zod schemas), from the dependency-free health function.
+  { path: '/v1/openapi.json', methods: ['GET'], handler: 'health' },
 ];
 
 /**

@@ -89,6 +89,7 @@ describe('tenant API', () => {
         `GET /v1/webhooks/{id} → ${webhooks}`,
         `PUT /v1/webhooks/{id} → ${webhooks}`,
         `DELETE /v1/webhooks/{id} → ${webhooks}`,
+        `GET /v1/openapi.json → ${entryPath(ENTRIES.health)}`,
       ].sort(),
     );
   });

@@ -1,0 +1,152 @@
+import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { ListSchedulesCommand } from '@aws-sdk/client-scheduler';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../lambdas/shared/openapi/document';
+import { OPERATIONS } from '../../lambdas/shared/openapi/operations';
+import type { LocalService } from '../../scripts/local/service';
+import { type Api, apiAs, startTestService } from '../support/local-service';
+import { databaseSource, prune, runIdOf, smallDatabase } from '../support/retention-e2e';
+import { withPostgres } from '../support/testbed';
+
+/**
+ * S1, broken object-level authorization: every operation that takes an id, generated from the OpenAPI document, called
+ * with tenant B's token (an admin: the most a tenant can be) on tenant A's ids → 404 and no side effect — the catalog
+ * table, the vault's object versions and the Scheduler schedules are exactly as before. A PUT names a tenant-chosen id
+ * in the caller's own namespace, so B's PUT creates B's own policy or webhook and leaves A's untouched (checked apart).
+ */
+let service: LocalService;
+let acme: Api;
+let globex: Api;
+const ids: Record<string, string> = {};
+const cleanup: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  service = await startTestService();
+  acme = apiAs(service, 'acme');
+  globex = apiAs(service, 'globex');
+  const db = await smallDatabase('bola');
+  cleanup.push(db.drop);
+  ids.source = await databaseSource(acme, db);
+  const backup = await acme.post('/v1/backups', { sourceId: ids.source });
+  ids.backup = backup.body.id as string;
+  await service.idle();
+  const restore = await acme.post('/v1/restores', { backupId: ids.backup, target: { database: `${db.name}_copy` } });
+  ids.restore = restore.body.id as string;
+  await service.idle();
+  cleanup.push(() =>
+    withPostgres('postgres', (client) => client.query(`DROP DATABASE IF EXISTS "${db.name}_copy"`)).then(
+      () => undefined,
+    ),
+  );
+  ids.pruneRun = runIdOf(await prune(service, {}));
+  const policy = await acme.put('/v1/policies/nightly', {
+    name: 'Nightly',
+    sources: { ids: [ids.source] },
+    schedules: [{ name: 'night', expression: 'cron(0 3 * * ? *)' }],
+  });
+  expect(policy.status).toBe(200);
+  ids.policy = 'nightly';
+  const webhook = await acme.put('/v1/webhooks/chat', {
+    url: 'https://hooks.example.com/acme',
+    events: ['*'],
+    secret: 'acme-secret-0123456789abcdef',
+  });
+  // The example host does not resolve here, so registration may refuse it; a loopback URL is allowed in local mode.
+  if (webhook.status !== 200) {
+    const local = await acme.put('/v1/webhooks/chat', {
+      url: 'http://127.0.0.1:9/acme',
+      events: ['*'],
+      secret: 'acme-secret-0123456789abcdef',
+    });
+    expect(local.status, JSON.stringify(local.body)).toBe(200);
+  }
+  ids.webhook = 'chat';
+  for (const [kind, id] of Object.entries(ids)) expect(id, kind).toBeTruthy();
+  expect((await acme.get(`/v1/retention/runs/${ids.pruneRun}`)).status).toBe(200);
+});
+
+afterAll(async () => {
+  await service?.stop();
+  for (const drop of cleanup.reverse()) await drop().catch(() => undefined);
+});
+
+/** Everything an operation could change: catalog items, vault object versions, Scheduler schedules. */
+async function state(): Promise<string> {
+  const items = await service.clients.dynamodb.send(
+    new ScanCommand({ TableName: service.environment.STRONGBOX_TABLE_NAME }),
+  );
+  const versions = await service.clients.s3.send(
+    new ListObjectVersionsCommand({ Bucket: service.environment.STRONGBOX_VAULT_BUCKET }),
+  );
+  const schedules = await service.clients.scheduler.send(new ListSchedulesCommand({}));
+  const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+  return JSON.stringify({
+    items: sorted(items.Items ?? []),
+    versions: sorted((versions.Versions ?? []).map((v) => [v.Key, v.VersionId])),
+    markers: sorted((versions.DeleteMarkers ?? []).map((v) => [v.Key, v.VersionId])),
+    schedules: sorted((schedules.Schedules ?? []).map((s) => [s.GroupName, s.Name, s.LastModificationDate])),
+  });
+}
+
+const document = openApiDocument() as { paths: Record<string, Record<string, Record<string, unknown>>> };
+const byId = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method, operation]) => method !== 'put' && operation['x-strongbox-id-kind'] !== undefined)
+    .map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      kind: operation['x-strongbox-id-kind'] as string,
+    })),
+);
+
+describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)", () => {
+  it('covers every operation that takes an id', () => {
+    expect(byId.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(byId.map((operation) => operation.kind))).toEqual(new Set(Object.keys(ids)));
+  });
+
+  it.each(byId)('$method $path → 404, nothing changed', async ({ method, path, kind }) => {
+    const before = await state();
+    const example = OPERATIONS.find((operation) => operation.path === path && operation.method === method)?.example;
+    const url = path.replace('{id}', ids[kind] as string);
+    const response =
+      method === 'GET'
+        ? await globex.get(url)
+        : method === 'DELETE'
+          ? await globex.delete(url)
+          : method === 'PATCH'
+            ? await globex.patch(url, example ?? {})
+            : await globex.post(url, example ?? {});
+    expect(response.status, JSON.stringify(response.body)).toBe(404);
+    expect(response.body).toMatchObject({ error: { code: 'not_found' } });
+    expect(JSON.stringify(response.body)).not.toContain('acme');
+    expect(await state()).toBe(before);
+    // And A still sees it.
+    if (method === 'GET') expect((await acme.get(url)).status).toBe(200);
+  });
+
+  it("lets B's PUT with A's policy and webhook ids create B's own, leaving A's as they were", async () => {
+    const policyBefore = await acme.get('/v1/policies/nightly');
+    const webhookBefore = await acme.get('/v1/webhooks/chat');
+    const put = await globex.put('/v1/policies/nightly', {
+      name: 'Globex nightly',
+      sources: { tags: { env: 'prod' } },
+      schedules: [{ name: 'night', expression: 'cron(0 4 * * ? *)' }],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ tenantId: 'globex', revision: 1 });
+    expect(await acme.get('/v1/policies/nightly')).toMatchObject({ status: 200, body: policyBefore.body });
+    expect(await acme.get('/v1/webhooks/chat')).toMatchObject({ status: 200, body: webhookBefore.body });
+    expect((await globex.delete('/v1/policies/nightly')).status).toBe(204);
+    expect((await acme.get('/v1/policies/nightly')).status).toBe(200);
+  });
+
+  it('serves the OpenAPI document to a signed-in caller only', async () => {
+    const served = await globex.get('/v1/openapi.json');
+    expect(served.status).toBe(200);
+    expect(served.body).toEqual(JSON.parse(JSON.stringify(document)));
+    const anonymous = await fetch(`${service.apiUrl}/v1/openapi.json`);
+    expect(anonymous.status).toBe(401);
+  });
+});
