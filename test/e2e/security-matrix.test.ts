@@ -10,10 +10,13 @@ import { databaseSource, prune, runIdOf, smallDatabase } from '../support/retent
 import { withPostgres } from '../support/testbed';
 
 /**
- * S1, broken object-level authorization: every operation that takes an id, generated from the OpenAPI document, called
- * with tenant B's token (an admin: the most a tenant can be) on tenant A's ids → 404 and no side effect — the catalog
- * table, the vault's object versions and the Scheduler schedules are exactly as before. A PUT names a tenant-chosen id
- * in the caller's own namespace, so B's PUT creates B's own policy or webhook and leaves A's untouched (checked apart).
+ * The security matrices, generated from the OpenAPI document.
+ * S1, broken object-level authorization: every operation that takes an id, called with tenant B's token (an admin: the
+ * most a tenant can be) on tenant A's ids → 404 and no side effect — the catalog table, the vault's object versions
+ * and the Scheduler schedules are exactly as before. A PUT names a tenant-chosen id in the caller's own namespace, so
+ * B's PUT creates B's own policy or webhook and leaves A's untouched (checked apart).
+ * S2, roles: a tenant member on every operation whose least role is admin → 403 and no side effect. (Operators' own
+ * routes are still to come.)
  */
 let service: LocalService;
 let acme: Api;
@@ -100,6 +103,8 @@ const byId = Object.entries(document.paths).flatMap(([path, item]) =>
     })),
 );
 
+const adminOnly = OPERATIONS.filter((operation) => operation.role === 'admin');
+
 describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)", () => {
   it('covers every operation that takes an id', () => {
     expect(byId.length).toBeGreaterThanOrEqual(18);
@@ -149,4 +154,33 @@ describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)",
     const anonymous = await fetch(`${service.apiUrl}/v1/openapi.json`);
     expect(anonymous.status).toBe(401);
   });
+});
+
+describe('S2: a member on every operation that needs an admin (generated from the OpenAPI document)', () => {
+  it('covers the admin operations', () => {
+    expect(adminOnly.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each(adminOnly.map((operation) => ({ ...operation })))(
+    '$method $path → 403, nothing changed',
+    async ({ method, path, idKind, example }) => {
+      const member = apiAs(service, 'acmeMember');
+      const before = await state();
+      const url = idKind ? path.replace('{id}', ids[idKind] ?? 'x') : path;
+      const body = example ?? {};
+      const response =
+        method === 'GET'
+          ? await member.get(url)
+          : method === 'DELETE'
+            ? await member.delete(url)
+            : method === 'PATCH'
+              ? await member.patch(url, body)
+              : method === 'PUT'
+                ? await member.put(url, body)
+                : await member.post(url, body);
+      expect(response.status, JSON.stringify(response.body)).toBe(403);
+      expect(response.body).toMatchObject({ error: { code: 'forbidden' } });
+      expect(await state()).toBe(before);
+    },
+  );
 });
