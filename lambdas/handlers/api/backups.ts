@@ -12,6 +12,7 @@ import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared
 import { createBackupSchema, listBackupsQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { backupView } from '../../shared/views';
+import { withIdempotencyKey } from '../idempotency-key';
 import { runtime } from '../wiring';
 
 export const handler = apiHandler(async (event) => {
@@ -22,11 +23,13 @@ export const handler = apiHandler(async (event) => {
   switch (routeKey(event)) {
     case 'POST /v1/backups': {
       const input = parseInput(createBackupSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
-      const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
-      await requireManualAllowance(deps, { tenantId, plan });
-      await requireManualRoom(deps, { tenantId, sourceId: input.sourceId, plan });
-      const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
-      return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
+      return withIdempotencyKey(event, tenantId, input, async () => {
+        const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
+        await requireManualAllowance(deps, { tenantId, plan });
+        await requireManualRoom(deps, { tenantId, sourceId: input.sourceId, plan });
+        const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
+        return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
+      });
     }
     case 'GET /v1/backups': {
       const input = parseInput(listBackupsQuerySchema, query(event), 'query');

@@ -9,6 +9,7 @@ import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared
 import { createRestoreSchema, decideRestoreSchema, pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { restoreView } from '../../shared/views';
+import { withIdempotencyKey } from '../idempotency-key';
 import { runtime } from '../wiring';
 
 export const handler = apiHandler(async (event) => {
@@ -19,8 +20,10 @@ export const handler = apiHandler(async (event) => {
   switch (routeKey(event)) {
     case 'POST /v1/restores': {
       const input = parseInput(createRestoreSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
-      const restore = await requestRestore(deps, { tenantId, ...input, requestedBy: principal.subject });
-      return json(202, restoreView(restore), { location: `/v1/restores/${restore.id}` });
+      return withIdempotencyKey(event, tenantId, input, async () => {
+        const restore = await requestRestore(deps, { tenantId, ...input, requestedBy: principal.subject });
+        return json(202, restoreView(restore), { location: `/v1/restores/${restore.id}` });
+      });
     }
     case 'GET /v1/restores': {
       const page = await listRestores(deps.catalog, tenantId, parseInput(pageQuerySchema, query(event), 'query'));

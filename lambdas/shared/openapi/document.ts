@@ -60,6 +60,17 @@ function parameters(operation: Operation): Json[] {
       schema: { type: 'string' },
     });
   }
+  if (operation.idempotent) {
+    out.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'Retrying with the same key and body within 24 h answers the first answer (header idempotent-replayed: true) ' +
+        'and creates nothing more; the same key with another body is a 409 idempotency_key_reused.',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    });
+  }
   if (operation.query) {
     const schema = jsonSchema(operation.query) as { properties?: Record<string, Json>; required?: string[] };
     for (const [name, property] of Object.entries(schema.properties ?? {})) {

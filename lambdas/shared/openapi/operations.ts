@@ -39,6 +39,8 @@ export interface Operation {
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   readonly example?: unknown;
+  /** Takes an `Idempotency-Key` header (handlers/idempotency-key.ts). */
+  readonly idempotent?: boolean;
   readonly success: { readonly status: number; readonly description: string };
   /** Error statuses beyond those every authenticated operation can answer (400, 401, 403, 429, 500). */
   readonly errors?: readonly number[];
@@ -136,6 +138,7 @@ export const OPERATIONS: readonly Operation[] = [
     role: 'member',
     body: createBackupSchema,
     example: { sourceId: 'src_01J0000000000000000000000A' },
+    idempotent: true,
     success: accepted('The pending backup (Location: its URL).'),
     errors: [404, 409],
   },
@@ -216,6 +219,7 @@ export const OPERATIONS: readonly Operation[] = [
     role: 'member',
     body: createRestoreSchema,
     example: { backupId: 'bkp_01J0000000000000000000000A', target: { database: 'shop_restored' } },
+    idempotent: true,
     success: accepted('The restore.'),
     errors: [404, 409],
   },
