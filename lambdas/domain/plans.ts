@@ -20,6 +20,10 @@ export interface TenantPlan {
    * has succeeded, hands the oldest manual backup beyond the cap to retention for deletion (like Heroku's capture).
    */
   readonly whenManualKeptFull: WhenManualKeptFull;
+  /** Backups of the tenant pending or running at once, beyond which a manual one is refused (429); scheduled ones never. */
+  readonly maxRunningBackups: number;
+  /** Restores of the tenant under way at once (waiting for approval does not count), beyond which a new one is a 429. */
+  readonly maxRunningRestores: number;
 }
 
 export const PLANS = {
@@ -30,6 +34,8 @@ export const PLANS = {
     manualPerMonth: 10,
     manualKeptPerSource: 2,
     whenManualKeptFull: 'reject',
+    maxRunningBackups: 2,
+    maxRunningRestores: 1,
   },
   standard: {
     name: 'standard',
@@ -38,6 +44,8 @@ export const PLANS = {
     manualPerMonth: 100,
     manualKeptPerSource: 10,
     whenManualKeptFull: 'expire_oldest',
+    maxRunningBackups: 10,
+    maxRunningRestores: 3,
   },
   business: {
     name: 'business',
@@ -46,6 +54,8 @@ export const PLANS = {
     manualPerMonth: 1000,
     manualKeptPerSource: 50,
     whenManualKeptFull: 'expire_oldest',
+    maxRunningBackups: 50,
+    maxRunningRestores: 10,
   },
 } as const satisfies Record<string, TenantPlan>;
 

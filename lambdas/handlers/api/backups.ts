@@ -4,6 +4,7 @@ import { requireManualAllowance } from '../../app/backups/manual-allowance';
 import { requireManualRoom } from '../../app/backups/manual-kept';
 import { requestBackup } from '../../app/backups/request-backup';
 import { requestVerify } from '../../app/backups/request-verify';
+import { requireBackupSlot } from '../../app/tenants/running-limits';
 import { PLANS } from '../../domain/plans';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
@@ -27,6 +28,7 @@ export const handler = apiHandler(async (event) => {
         const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
         await requireManualAllowance(deps, { tenantId, plan });
         await requireManualRoom(deps, { tenantId, sourceId: input.sourceId, plan });
+        await requireBackupSlot(deps, { tenantId, plan });
         const backup = await requestBackup(deps, { tenantId, sourceId: input.sourceId, trigger: 'manual' });
         return json(202, backupView(backup), { location: `/v1/backups/${backup.id}` });
       });

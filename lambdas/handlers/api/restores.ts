@@ -2,6 +2,8 @@ import { decideRestore } from '../../app/restores/approval';
 import { listRestores } from '../../app/restores/list-restores';
 import { requestRestore } from '../../app/restores/request-restore';
 import { getRestore } from '../../app/restores/restore-context';
+import { requireRestoreSlot } from '../../app/tenants/running-limits';
+import { PLANS } from '../../domain/plans';
 import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
 import { apiHandler } from '../../shared/middleware';
@@ -21,6 +23,7 @@ export const handler = apiHandler(async (event) => {
     case 'POST /v1/restores': {
       const input = parseInput(createRestoreSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
       return withIdempotencyKey(event, tenantId, input, async () => {
+        await requireRestoreSlot(deps, { tenantId, plan: PLANS[deps.env.STRONGBOX_TENANT_PLAN] });
         const restore = await requestRestore(deps, { tenantId, ...input, requestedBy: principal.subject });
         return json(202, restoreView(restore), { location: `/v1/restores/${restore.id}` });
       });
