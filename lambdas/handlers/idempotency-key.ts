@@ -5,10 +5,9 @@ import {
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConflictError, ValidationError } from '../domain/errors';
-import { runtime } from './wiring';
+import { tenantIdempotencyStore } from './idempotency-store';
 
 /** The header clients send on POSTs that create things (manual backups, restores). */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -30,16 +29,7 @@ const byTenant = new Map<string, Idempotent>();
 function idempotentFor(tenantId: string): Idempotent {
   const existing = byTenant.get(tenantId);
   if (existing) return existing;
-  const deps = runtime();
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: deps.env.STRONGBOX_TABLE_NAME,
-    keyAttr: 'pk',
-    sortKeyAttr: 'sk',
-    // The tenant's own partition, as the dispatcher's records: no key of one tenant can answer another.
-    staticPkValue: `TENANT#${tenantId}#IDEMPOTENCY`,
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: deps.dynamodb,
-  });
+  const persistenceStore = tenantIdempotencyStore(tenantId);
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[route, key]',
     payloadValidationJmesPath: 'body',

@@ -1,5 +1,4 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { tenantIdSchema } from '../../shared/id-schemas';
 import { taskHandler } from '../../shared/middleware';
 import { logger, METRIC, metrics } from '../../shared/powertools';
 import { parseInput } from '../../shared/validation';
+import { tenantIdempotencyStore } from '../idempotency-store';
 import { runtime } from '../wiring';
 
 /** What a policy schedule sends (scheduler-schedules.ts targetInput; Scheduler fills in the scheduled time). */
@@ -36,14 +36,7 @@ function idempotentFor(tenantId: string): Idempotent {
   const existing = byTenant.get(tenantId);
   if (existing) return existing;
   const deps = runtime();
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: deps.env.STRONGBOX_TABLE_NAME,
-    keyAttr: 'pk',
-    sortKeyAttr: 'sk',
-    staticPkValue: `TENANT#${tenantId}#IDEMPOTENCY`,
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: deps.dynamodb,
-  });
+  const persistenceStore = tenantIdempotencyStore(tenantId);
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[tenantId, policyId, scheduleName, scheduledTime]',
     expiresAfterSeconds: REMEMBER_SECONDS,
