@@ -17,6 +17,8 @@ export const ENTRIES = {
   sources: 'api/sources.ts',
   backups: 'api/backups.ts',
   restores: 'api/restores.ts',
+  /** Operators' routes (`/v1/tenants…`, `/v1/approvals`) and the audit trail (`/v1/audit…`). */
+  platform: 'api/platform.ts',
   runDump: 'jobs/run-dump.ts',
   verifyBackup: 'jobs/verify-backup.ts',
   dumpFailed: 'jobs/dump-failed.ts',
@@ -142,6 +144,13 @@ export const BACKUP_MISSED_METRIC = {
 export const EVENTS_NOT_PUBLISHED_METRIC = {
   namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
   metricName: 'EventsNotPublished',
+  dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
+} as const;
+
+/** API functions and workflow steps emit this when an audit entry could not be written (handlers/audit-trail.ts). */
+export const AUDIT_NOT_RECORDED_METRIC = {
+  namespace: POWERTOOLS_ENV.POWERTOOLS_METRICS_NAMESPACE,
+  metricName: 'AuditNotRecorded',
   dimensions: { service: POWERTOOLS_ENV.POWERTOOLS_SERVICE_NAME },
 } as const;
 

@@ -8,6 +8,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  AUDIT_NOT_RECORDED_METRIC,
   BACKUP_FAILED_METRIC,
   BACKUP_MISSED_METRIC,
   EVENTS_NOT_PUBLISHED_METRIC,
@@ -171,6 +172,12 @@ export class Observability extends Construct {
       'EventsNotPublished',
       'Backup or restore events could not be put on the event bus (the outcomes are recorded; notifications are not)',
       serviceSum(EVENTS_NOT_PUBLISHED_METRIC, FIVE_MINUTES),
+    );
+
+    this.alarm(
+      'AuditNotRecorded',
+      "An API call or a workflow outcome happened but its audit entry could not be written (the tenant's trail has a gap in content, not in its chain)",
+      serviceSum(AUDIT_NOT_RECORDED_METRIC, FIVE_MINUTES),
     );
 
     this.alarm(

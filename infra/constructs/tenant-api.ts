@@ -58,7 +58,7 @@ export interface TenantApiProps {
   readonly schedules: Schedules;
 }
 
-type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies' | 'webhooks';
+type ApiHandler = 'sources' | 'backups' | 'restores' | 'retention' | 'policies' | 'webhooks' | 'platform';
 
 /** Routes of the tenant API (docs/architecture.md); every one but /health goes through the authorizer. */
 export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; handler: ApiHandler | 'health' }> = [
@@ -87,6 +87,11 @@ export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[
   { path: '/v1/webhooks', methods: ['GET'], handler: 'webhooks' },
   { path: '/v1/webhooks/deliveries', methods: ['GET'], handler: 'webhooks' },
   { path: '/v1/webhooks/{id}', methods: ['GET', 'PUT', 'DELETE'], handler: 'webhooks' },
+  { path: '/v1/tenants', methods: ['GET'], handler: 'platform' },
+  { path: '/v1/tenants/{id}', methods: ['GET', 'PUT'], handler: 'platform' },
+  { path: '/v1/approvals', methods: ['GET'], handler: 'platform' },
+  { path: '/v1/audit', methods: ['GET'], handler: 'platform' },
+  { path: '/v1/audit/verify', methods: ['GET'], handler: 'platform' },
   // The OpenAPI document (generated from the handlers' zod schemas), from the dependency-free health function.
   { path: '/v1/openapi.json', methods: ['GET'], handler: 'health' },
 ];
@@ -137,9 +142,14 @@ export class TenantApi extends Construct {
     });
     // Webhooks: the catalog and their signing secrets (written, never read back); the URL's host is resolved and checked.
     const webhooks = apiFunction('Webhooks', ENTRIES.webhooks, environment);
-    this.handlers = { health, sources, backups, restores, retention, policies, webhooks };
+    // Operators' routes and the audit trail: the catalog only.
+    const platform = apiFunction('Platform', ENTRIES.platform, environment);
+    this.handlers = { health, sources, backups, restores, retention, policies, webhooks, platform };
 
-    for (const fn of [sources, backups, restores, retention, policies, webhooks]) data.grantCatalogReadWrite(fn);
+    // Every tenant route writes the audit trail; the platform routes write plans.
+    for (const fn of [sources, backups, restores, retention, policies, webhooks, platform]) {
+      data.grantCatalogReadWrite(fn);
+    }
     data.grantSecretsManage(webhooks, 'webhooks');
     props.schedules.grantManage(policies);
     // Legal holds: S3 Object Lock holds on every version of a dump's objects, the strongbox:legal-hold tag on snapshots.

@@ -13,7 +13,8 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
 } as const;
 export type GeneratedIdKind = keyof typeof ID_PREFIXES;
-export type IdKind = GeneratedIdKind | 'policy' | 'webhook';
+/** `audit`: `aud_` and a 12-digit position in the tenant's audit chain (domain/audit.ts). */
+export type IdKind = GeneratedIdKind | 'policy' | 'webhook' | 'audit';
 
 /** Policy ids: 1–47 lowercase letters, digits and dashes; policy id + '.' + schedule name fit Scheduler's 64. */
 export const POLICY_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,45}[a-z0-9])?$/;
@@ -29,6 +30,7 @@ const ID_PATTERNS: Record<IdKind, RegExp> = {
   policy: POLICY_ID_PATTERN,
   // Tenant-chosen like policy ids (lambdas/domain/webhook.ts also reserves the route names).
   webhook: POLICY_ID_PATTERN,
+  audit: /^aud_\d{12}$/,
 };
 
 export function isId(kind: IdKind, value: string): boolean {

@@ -1,6 +1,6 @@
 import { expireSurplusManual } from '../app/backups/manual-kept';
+import { tenantPlan } from '../app/tenants/tenant-plans';
 import type { Backup } from '../domain/backup';
-import { PLANS } from '../domain/plans';
 import { logger } from '../shared/powertools';
 import { runtime } from './wiring';
 
@@ -12,7 +12,8 @@ import { runtime } from './wiring';
 export async function makeRoomForManual(backup: Backup): Promise<void> {
   const deps = runtime();
   try {
-    const expired = await expireSurplusManual(deps, { backup, plan: PLANS[deps.env.STRONGBOX_TENANT_PLAN] });
+    const plan = await tenantPlan(deps.catalog, backup.tenantId, deps.env.STRONGBOX_TENANT_PLAN);
+    const expired = await expireSurplusManual(deps, { backup, plan });
     if (expired.length > 0) logger.info('manual backups beyond the plan handed to retention', { expired });
   } catch (error) {
     logger.error('could not make room for a manual backup', { backupId: backup.id, error: error as Error });

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { StrongboxEvent } from '../domain/events';
 import { logger, METRIC, metrics } from '../shared/powertools';
+import { audit, outcomeFacts } from './audit-trail';
 import { runtime } from './wiring';
 
 /**
@@ -11,6 +12,8 @@ import { runtime } from './wiring';
 export async function publishEvents(events: readonly (StrongboxEvent | undefined)[]): Promise<void> {
   const defined = events.filter((event): event is StrongboxEvent => event !== undefined);
   if (defined.length === 0) return;
+  // Every outcome goes to its tenant's audit trail as well (handlers/audit-trail.ts), whether or not the bus took it.
+  for (const event of defined) await audit(outcomeFacts(event));
   try {
     await runtime().events.publish(defined);
   } catch (error) {

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../domain/audit';
 import type { Backup, BackupStatus } from '../domain/backup';
 import type { Dispatch } from '../domain/dispatch';
 import type { Policy } from '../domain/policy';
@@ -5,6 +6,7 @@ import type { Restore, RestoreStatus } from '../domain/restore';
 import type { PruneRun } from '../domain/retention/prune-run';
 import type { RpoStatus } from '../domain/rpo';
 import type { Source } from '../domain/source';
+import type { TenantEntry } from '../domain/tenant';
 import type { Webhook } from '../domain/webhook';
 import type { WebhookDelivery } from '../domain/webhook-delivery';
 
@@ -42,6 +44,11 @@ export interface TenantRegistry {
   register(tenantId: string, at: string): Promise<void>;
   /** Tenant ids in ascending order; `cursor` is opaque. */
   list(page: PageRequest): Promise<Page<string>>;
+  /** The entries (plans too), in the same order and with the same cursors as `list`. */
+  entries(page: PageRequest): Promise<Page<TenantEntry>>;
+  get(tenantId: string): Promise<TenantEntry | undefined>;
+  /** Writes the entry whatever is stored (an operator's plan assignment; the entry keeps `registeredAt`). */
+  put(entry: TenantEntry): Promise<void>;
 }
 
 export interface PruneRunRepository {
@@ -124,6 +131,16 @@ export interface RestoreRepository {
   list(tenantId: string, page: PageRequest): Promise<Page<Restore>>;
 }
 
+/** A tenant's audit chain (domain/audit.ts): append-only, one writer per position. */
+export interface AuditRepository {
+  /** Writes the entry at its position if that is still free; else StaleStateError (another writer was first). */
+  append(entry: AuditEntry): Promise<void>;
+  /** The chain's last entry (undefined: none yet). */
+  latest(tenantId: string): Promise<AuditEntry | undefined>;
+  /** Newest first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<AuditEntry>>;
+}
+
 export interface Catalog {
   readonly sources: SourceRepository;
   readonly backups: BackupRepository;
@@ -135,4 +152,5 @@ export interface Catalog {
   readonly rpo: RpoRepository;
   readonly webhooks: WebhookRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 }

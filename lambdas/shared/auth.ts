@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ForbiddenError, UnauthenticatedError } from '../domain/errors';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../domain/errors';
+import { isTenantId } from '../domain/ids';
 
 export const ROLES = ['member', 'admin', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,11 +30,35 @@ export function principalFromEvent(event: Pick<APIGatewayProxyEvent, 'requestCon
   return { subject: context.subject, ...(context.tenantId ? { tenantId: context.tenantId } : {}), roles };
 }
 
-/** The tenant the call acts on; tokens without one (platform operators) cannot use tenant routes. */
-export function requireTenant(principal: Principal): string {
+/** The header an operator names the tenant with on tenant routes (docs/operators.md). */
+export const TENANT_HEADER = 'strongbox-tenant';
+
+function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  return Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
+}
+
+/**
+ * The tenant the call acts on. A tenant's token acts on its own tenant only: the tenant comes from the token, and a
+ * `Strongbox-Tenant` header naming another tenant is refused (403). An operator's token names the tenant with that
+ * header; without it, tenant routes are refused (403).
+ */
+export function actingTenant(event: Pick<APIGatewayProxyEvent, 'headers'>, principal: Principal): string {
+  const named = header(event, TENANT_HEADER);
+  if (named !== undefined) {
+    if (!principal.roles.includes('operator')) {
+      if (named === principal.tenantId) return named;
+      throw new ForbiddenError('only operators act on another tenant: the tenant comes from the token');
+    }
+    if (!isTenantId(named)) {
+      throw new ValidationError('Strongbox-Tenant is not a tenant id', [
+        { path: 'Strongbox-Tenant', message: 'is not a tenant id' },
+      ]);
+    }
+    return named;
+  }
   if (!principal.tenantId) {
     throw new ForbiddenError(
-      'this route acts on a tenant and the token carries none (operator tokens act through the restore state machine)',
+      'this route acts on a tenant and the token carries none: operators name it with the Strongbox-Tenant header',
     );
   }
   return principal.tenantId;

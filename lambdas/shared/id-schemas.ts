@@ -8,6 +8,8 @@ export function idSchema(kind: IdKind) {
   const shape =
     kind === 'policy' || kind === 'webhook'
       ? 'lowercase letters, digits and dashes, at most 47'
-      : `${ID_PREFIXES[kind]}_…`;
+      : kind === 'audit'
+        ? 'aud_ and 12 digits'
+        : `${ID_PREFIXES[kind]}_…`;
   return z.string().refine((value) => isId(kind, value), `must be a ${kind} id (${shape})`);
 }

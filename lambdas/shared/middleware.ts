@@ -31,13 +31,16 @@ function httpErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult
   };
 }
 
-/** The middy chain of every API handler: logger context, metrics flush, tracing, then error mapping. */
-export function apiHandler(fn: ApiFunction) {
-  return middy(fn)
+/** The middy chain of every API handler: logger context, metrics flush, tracing, `extra`, then error mapping. */
+export function apiHandler(fn: ApiFunction, ...extra: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>[]) {
+  const chain = middy(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics<APIGatewayProxyEvent, APIGatewayProxyResult>())
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(httpErrors());
+    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  // Extra middlewares go before the error mapping, so their after/onError see the final response (middy runs
+  // onError in reverse order: httpErrors sets the response first).
+  for (const middleware of extra) chain.use(middleware);
+  return chain.use(httpErrors());
 }
 
 /** The middy chain of jobs and workflow tasks: errors propagate, so Lambda and Step Functions see their names. */

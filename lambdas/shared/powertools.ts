@@ -35,6 +35,8 @@ export const METRIC = {
   scheduledSkipped: 'ScheduledBackupsSkipped',
   /** Events the bus refused or could not be reached for (alarm at ≥ 1). */
   eventsNotPublished: 'EventsNotPublished',
+  /** Audit entries that could not be written (alarm at ≥ 1): the call or outcome happened, its record is missing. */
+  auditNotRecorded: 'AuditNotRecorded',
   /** Schedules the daily drift repair created, updated or deleted. */
   schedulesRepaired: 'SchedulesRepaired',
   sourcesMissed: 'SourcesMissed',

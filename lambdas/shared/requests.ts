@@ -12,6 +12,7 @@ const RESOURCE_NAMES: Record<IdKind, string> = {
   policy: 'policy',
   webhook: 'webhook',
   webhookDelivery: 'webhook delivery',
+  audit: 'audit entry',
 };
 
 /** An id from the path. A malformed id names nothing, so it is a 404 like an unknown one. */

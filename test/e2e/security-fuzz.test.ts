@@ -42,7 +42,8 @@ async function call(operation: Operation, path: string, body?: string, query = '
   const response = await fetch(`${service.apiUrl}${path}${query}`, {
     method: operation.method,
     headers: {
-      authorization: `Bearer ${service.tokens.acme}`,
+      // Operators' own routes are fuzzed with the operator's token; every other route with acme's admin.
+      authorization: `Bearer ${operation.role === 'operator' ? service.tokens.admin : service.tokens.acme}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body }),
@@ -58,6 +59,7 @@ async function call(operation: Operation, path: string, body?: string, query = '
 }
 
 function pathOf(operation: Operation): string {
+  if (operation.pathTenant) return operation.path.replace('{id}', 'acme');
   return operation.idKind ? operation.path.replace('{id}', ids[operation.idKind] ?? 'x') : operation.path;
 }
 

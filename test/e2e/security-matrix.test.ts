@@ -74,11 +74,17 @@ afterAll(async () => {
   for (const drop of cleanup.reverse()) await drop().catch(() => undefined);
 });
 
-/** Everything an operation could change: catalog items, vault object versions, Scheduler schedules. */
-async function state(): Promise<string> {
-  const items = await service.clients.dynamodb.send(
+/**
+ * Everything an operation could change: catalog items, vault object versions, Scheduler schedules — except the audit
+ * trail of `caller` (its refused call is recorded there, on purpose: checked apart with `lastAudit`).
+ */
+async function state(caller: string): Promise<string> {
+  const scanned = await service.clients.dynamodb.send(
     new ScanCommand({ TableName: service.environment.STRONGBOX_TABLE_NAME }),
   );
+  const items = {
+    Items: (scanned.Items ?? []).filter((item) => !(item.entity === 'audit' && item.pk === `TENANT#${caller}`)),
+  };
   const versions = await service.clients.s3.send(
     new ListObjectVersionsCommand({ Bucket: service.environment.STRONGBOX_VAULT_BUCKET }),
   );
@@ -105,6 +111,13 @@ const byId = Object.entries(document.paths).flatMap(([path, item]) =>
 
 const adminOnly = OPERATIONS.filter((operation) => operation.role === 'admin');
 
+/** The newest entry of a tenant's audit trail (read as its admin). */
+async function lastAudit(api: Api): Promise<Record<string, unknown> | undefined> {
+  const page = await api.get<{ items: Record<string, unknown>[] }>('/v1/audit?limit=1');
+  expect(page.status).toBe(200);
+  return page.body.items[0];
+}
+
 describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)", () => {
   it('covers every operation that takes an id', () => {
     expect(byId.length).toBeGreaterThanOrEqual(18);
@@ -112,7 +125,7 @@ describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)",
   });
 
   it.each(byId)('$method $path → 404, nothing changed', async ({ method, path, kind }) => {
-    const before = await state();
+    const before = await state('globex');
     const example = OPERATIONS.find((operation) => operation.path === path && operation.method === method)?.example;
     const url = path.replace('{id}', ids[kind] as string);
     const response =
@@ -126,7 +139,19 @@ describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)",
     expect(response.status, JSON.stringify(response.body)).toBe(404);
     expect(response.body).toMatchObject({ error: { code: 'not_found' } });
     expect(JSON.stringify(response.body)).not.toContain('acme');
-    expect(await state()).toBe(before);
+    expect(await state('globex')).toBe(before);
+    // The attempt is in globex's own audit trail (a refusal), and acme's trail is untouched (part of the state).
+    if (method !== 'GET') {
+      const operationId = OPERATIONS.find((op) => op.path === path && op.method === method)?.operationId;
+      expect(await lastAudit(globex)).toMatchObject({
+        tenantId: 'globex',
+        action: operationId,
+        result: 'refused',
+        httpStatus: 404,
+        code: 'not_found',
+        actor: { subject: 'admin@globex.local' },
+      });
+    }
     // And A still sees it.
     if (method === 'GET') expect((await acme.get(url)).status).toBe(200);
   });
@@ -156,6 +181,28 @@ describe("S1: tenant B on tenant A's ids (generated from the OpenAPI document)",
   });
 });
 
+describe("S2: a tenant's admin on every operator operation (generated from the OpenAPI document)", () => {
+  const operatorOnly = OPERATIONS.filter((operation) => operation.role === 'operator');
+
+  it('covers the operator operations', () => {
+    expect(operatorOnly.map((operation) => operation.operationId).sort()).toEqual(
+      ['assignTenantPlan', 'getTenant', 'listPendingApprovals', 'listTenants'].sort(),
+    );
+  });
+
+  it.each(operatorOnly.map((operation) => ({ ...operation })))(
+    '$method $path → 403, nothing changed',
+    async ({ method, path, example }) => {
+      const before = await state('acme');
+      const url = path.replace('{id}', 'globex');
+      const response = method === 'GET' ? await acme.get(url) : await acme.put(url, example ?? {});
+      expect(response.status, JSON.stringify(response.body)).toBe(403);
+      expect(response.body).toMatchObject({ error: { code: 'forbidden' } });
+      expect(await state('acme')).toBe(before);
+    },
+  );
+});
+
 describe('S2: a member on every operation that needs an admin (generated from the OpenAPI document)', () => {
   it('covers the admin operations', () => {
     expect(adminOnly.length).toBeGreaterThanOrEqual(15);
@@ -165,7 +212,7 @@ describe('S2: a member on every operation that needs an admin (generated from th
     '$method $path → 403, nothing changed',
     async ({ method, path, idKind, example }) => {
       const member = apiAs(service, 'acmeMember');
-      const before = await state();
+      const before = await state('acme');
       const url = idKind ? path.replace('{id}', ids[idKind] ?? 'x') : path;
       const body = example ?? {};
       const response =
@@ -180,7 +227,15 @@ describe('S2: a member on every operation that needs an admin (generated from th
                 : await member.post(url, body);
       expect(response.status, JSON.stringify(response.body)).toBe(403);
       expect(response.body).toMatchObject({ error: { code: 'forbidden' } });
-      expect(await state()).toBe(before);
+      expect(await state('acme')).toBe(before);
+      if (method !== 'GET') {
+        expect(await lastAudit(acme)).toMatchObject({
+          tenantId: 'acme',
+          result: 'refused',
+          httpStatus: 403,
+          actor: { subject: 'dev@acme.local', roles: ['member'] },
+        });
+      }
     },
   );
 });

@@ -50,6 +50,7 @@ describe('tenant API', () => {
     const retention = entryPath(ENTRIES.retention);
     const policies = entryPath(ENTRIES.policies);
     const webhooks = entryPath(ENTRIES.webhooks);
+    const platform = entryPath(ENTRIES.platform);
     expect(routes.sort()).toEqual(
       [
         `GET /health → ${entryPath(ENTRIES.health)}`,
@@ -89,6 +90,12 @@ describe('tenant API', () => {
         `GET /v1/webhooks/{id} → ${webhooks}`,
         `PUT /v1/webhooks/{id} → ${webhooks}`,
         `DELETE /v1/webhooks/{id} → ${webhooks}`,
+        `GET /v1/tenants → ${platform}`,
+        `GET /v1/tenants/{id} → ${platform}`,
+        `PUT /v1/tenants/{id} → ${platform}`,
+        `GET /v1/approvals → ${platform}`,
+        `GET /v1/audit → ${platform}`,
+        `GET /v1/audit/verify → ${platform}`,
         `GET /v1/openapi.json → ${entryPath(ENTRIES.health)}`,
       ].sort(),
     );
@@ -239,6 +246,7 @@ describe('tenant API', () => {
       ENTRIES.retention,
       ENTRIES.policies,
       ENTRIES.webhooks,
+      ENTRIES.platform,
     ].map((entry) => functionsByEntry(service).get(entryPath(entry))?.logicalId);
 
     // Act

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { startBackup } from '../../lambdas/domain/backup';
 import { startRestore } from '../../lambdas/domain/restore';
 import type { Catalog } from '../../lambdas/ports/catalog';
+import { describeCatalogAudit } from './catalog-contract-audit';
 import { describeCatalogPagination } from './catalog-contract-pagination';
 import { describeCatalogPolicies } from './catalog-contract-policies';
 import { describeCatalogRetention } from './catalog-contract-retention';
@@ -299,5 +300,6 @@ export function describeCatalogContract(
     describeCatalogRetention(() => catalog);
     describeCatalogPolicies(() => catalog);
     describeCatalogWebhooks(() => catalog);
+    describeCatalogAudit(() => catalog);
   });
 }

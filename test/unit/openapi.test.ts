@@ -31,7 +31,8 @@ describe('OpenAPI document', () => {
           $ref: '#/components/schemas/Error',
         });
         if (path.includes('{id}')) {
-          expect(operation['x-strongbox-id-kind'], where).toBeDefined();
+          // Tenant ids name tenants (operators' routes); every other {id} names a record of the caller's tenant.
+          if (!path.startsWith('/v1/tenants/')) expect(operation['x-strongbox-id-kind'], where).toBeDefined();
           expect(operation.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
         }
       }
@@ -55,7 +56,13 @@ describe('OpenAPI document', () => {
 
   it('documents query parameters with their bounds (limit ≤ 100)', () => {
     const list = document.paths['/v1/backups'].get.parameters as Json[];
-    expect(list.map((parameter) => parameter.name).sort()).toEqual(['cursor', 'limit', 'sourceId']);
+    const inQuery = list.filter((parameter) => parameter.in === 'query');
+    expect(inQuery.map((parameter) => parameter.name).sort()).toEqual(['cursor', 'limit', 'sourceId']);
+    // Operators name the tenant in a header on every tenant route, never in the path, query or body.
+    expect(list.find((parameter) => parameter.name === 'Strongbox-Tenant')).toMatchObject({ in: 'header' });
+    expect(document.paths['/v1/tenants'].get.parameters.map((parameter: Json) => parameter.name)).not.toContain(
+      'Strongbox-Tenant',
+    );
     expect(list.find((parameter) => parameter.name === 'limit')?.schema).toMatchObject({ maximum: 100, minimum: 1 });
   });
 });

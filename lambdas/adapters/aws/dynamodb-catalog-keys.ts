@@ -19,6 +19,7 @@ export const SK_PREFIX = {
   policy: 'POLICY#',
   webhook: 'WEBHOOK#',
   webhookDelivery: 'WHDELIVERY#',
+  audit: 'AUDIT#',
 } as const satisfies Record<IdKind, string>;
 
 /**

@@ -111,6 +111,14 @@ export class CatalogTable {
     return out.Item === undefined ? undefined : fromItem<T>(out.Item);
   }
 
+  /** One item by its whole key (the tenant registry's entries, whose partition is not a tenant's). */
+  async getByKey<T>(pk: string, sk: string): Promise<T | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return out.Item === undefined ? undefined : fromItem<T>(out.Item);
+  }
+
   async delete(tenantId: string, kind: Exclude<EntityKind, 'tenant'>, id: string): Promise<void> {
     const pk = tenantPk(tenantId);
     if (!isListedId(kind, id)) return;

@@ -4,7 +4,9 @@ import { NotFoundError } from '../../domain/errors';
 import type { Restore, RestoreStatus } from '../../domain/restore';
 import type { PruneRun } from '../../domain/retention/prune-run';
 import type { Source } from '../../domain/source';
+import type { TenantEntry } from '../../domain/tenant';
 import type {
+  AuditRepository,
   BackupQuery,
   BackupRepository,
   Catalog,
@@ -20,6 +22,7 @@ import type {
   WebhookDeliveryRepository,
   WebhookRepository,
 } from '../../ports/catalog';
+import { DynamoDbAudit } from './dynamodb-catalog-audit';
 import {
   itemSk,
   requireId,
@@ -48,6 +51,7 @@ export class DynamoDbCatalog implements Catalog {
   readonly rpo: RpoRepository;
   readonly webhooks: WebhookRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new CatalogTable(client, tableName);
@@ -61,6 +65,7 @@ export class DynamoDbCatalog implements Catalog {
     this.rpo = new DynamoDbRpo(table);
     this.webhooks = new DynamoDbWebhooks(table);
     this.webhookDeliveries = new DynamoDbWebhookDeliveries(table);
+    this.audit = new DynamoDbAudit(table);
   }
 }
 
@@ -149,8 +154,21 @@ class DynamoDbTenants implements TenantRegistry {
   }
 
   async list(page: PageRequest): Promise<Page<string>> {
-    const listed = await this.table.list<{ tenantId: string }>({ kind: 'tenant', pk: TENANTS_PK }, page);
+    const listed = await this.entries(page);
     return { ...listed, items: listed.items.map((entry) => entry.tenantId) };
+  }
+
+  async entries(page: PageRequest): Promise<Page<TenantEntry>> {
+    return this.table.list<TenantEntry>({ kind: 'tenant', pk: TENANTS_PK }, page);
+  }
+
+  async get(tenantId: string): Promise<TenantEntry | undefined> {
+    return this.table.getByKey<TenantEntry>(TENANTS_PK, tenantRegistrySk(tenantId));
+  }
+
+  async put(entry: TenantEntry): Promise<void> {
+    const keys = { pk: TENANTS_PK, sk: tenantRegistrySk(entry.tenantId) };
+    await this.table.overwrite(toItem('tenant', keys, entry));
   }
 }
 

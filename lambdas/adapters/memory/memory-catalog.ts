@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../domain/audit';
 import type { Backup, BackupStatus } from '../../domain/backup';
 import type { Dispatch } from '../../domain/dispatch';
 import { NotFoundError } from '../../domain/errors';
@@ -9,6 +10,7 @@ import type { Source } from '../../domain/source';
 import type { Webhook } from '../../domain/webhook';
 import type { WebhookDelivery } from '../../domain/webhook-delivery';
 import type {
+  AuditRepository,
   BackupQuery,
   BackupRepository,
   Catalog,
@@ -41,6 +43,7 @@ export class MemoryCatalog implements Catalog {
   readonly rpo: RpoRepository;
   readonly webhooks: WebhookRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 
   constructor() {
     const sources = new Table<Source>('source');
@@ -54,6 +57,7 @@ export class MemoryCatalog implements Catalog {
     const webhooks = new Table<Webhook>('webhook');
     const deliveries = new Table<WebhookDelivery>('webhookDelivery');
     const tenants = new TenantIndex();
+    const audit = new Table<AuditEntry>('audit');
     this.sources = {
       create: async (source) => sources.put(checked('source', source), 'absent'),
       get: async (tenantId, id) => sources.get(tenantId, id),
@@ -89,7 +93,13 @@ export class MemoryCatalog implements Catalog {
     };
     this.tenants = {
       register: async (tenantId, at) => tenants.register(tenantId, at),
-      list: async (page) => tenants.list(page),
+      list: async (page) => {
+        const listed = tenants.list(page);
+        return { ...listed, items: listed.items.map((entry) => entry.tenantId) };
+      },
+      entries: async (page) => tenants.list(page),
+      get: async (tenantId) => tenants.get(tenantId),
+      put: async (entry) => tenants.put(entry),
     };
     this.pruneRuns = {
       save: async (run) => pruneRuns.overwrite(checked('pruneRun', run)),
@@ -128,6 +138,11 @@ export class MemoryCatalog implements Catalog {
       get: async (tenantId, id) => webhooks.get(tenantId, id),
       list: async (tenantId, page) => webhooks.list(tenantId, page),
       delete: async (tenantId, id) => webhooks.delete(tenantId, id),
+    };
+    this.audit = {
+      append: async (entry) => audit.put(checked('audit', entry), 'absent'),
+      latest: async (tenantId) => audit.list(tenantId, { limit: 1 }).items[0],
+      list: async (tenantId, page) => audit.list(tenantId, page),
     };
     this.webhookDeliveries = {
       save: async (delivery) => {

@@ -1,6 +1,7 @@
 import { StaleStateError, ValidationError } from '../../domain/errors';
 import { type IdKind, isId, isTenantId } from '../../domain/ids';
 import type { RpoStatus } from '../../domain/rpo';
+import type { TenantEntry } from '../../domain/tenant';
 import type { Page, PageRequest } from '../../ports/catalog';
 
 /**
@@ -104,23 +105,37 @@ export class Table<T extends Stored> {
  * does not belong to a tenant (as in the DynamoDB catalog's `TENANTS` partition).
  */
 export class TenantIndex {
-  private readonly registeredAt = new Map<string, string>();
+  private readonly entries = new Map<string, TenantEntry>();
 
   register(tenantId: string, at: string): void {
     requireTenant(tenantId);
-    if (!this.registeredAt.has(tenantId)) this.registeredAt.set(tenantId, at);
+    if (!this.entries.has(tenantId)) this.entries.set(tenantId, { tenantId, registeredAt: at });
   }
 
-  list(page: PageRequest): Page<string> {
+  get(tenantId: string): TenantEntry | undefined {
+    requireTenant(tenantId);
+    const entry = this.entries.get(tenantId);
+    return entry === undefined ? undefined : copy(entry);
+  }
+
+  put(entry: TenantEntry): void {
+    requireTenant(entry.tenantId);
+    this.entries.set(entry.tenantId, copy(entry));
+  }
+
+  list(page: PageRequest): Page<TenantEntry> {
     const limit = requireLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, null, 'tenant', undefined);
-    const matching = [...this.registeredAt.keys()]
+    const matching = [...this.entries.keys()]
       .filter((tenantId) => after === undefined || tenantId > after)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const items = matching.slice(0, limit);
+    const items = matching.slice(0, limit).map((tenantId) => copy(this.entries.get(tenantId) as TenantEntry));
     const last = items.at(-1);
     if (matching.length <= limit || last === undefined) return { items };
-    return { items, nextCursor: encodeCursor({ tenant: null, list: 'tenant', sourceId: null, after: last }) };
+    return {
+      items,
+      nextCursor: encodeCursor({ tenant: null, list: 'tenant', sourceId: null, after: last.tenantId }),
+    };
   }
 }
 

@@ -5,27 +5,26 @@ import { requireManualRoom } from '../../app/backups/manual-kept';
 import { requestBackup } from '../../app/backups/request-backup';
 import { requestVerify } from '../../app/backups/request-verify';
 import { requireBackupSlot } from '../../app/tenants/running-limits';
-import { PLANS } from '../../domain/plans';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
+import { tenantPlan } from '../../app/tenants/tenant-plans';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import { createBackupSchema, listBackupsQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { backupView } from '../../shared/views';
+import { caller } from '../caller';
 import { withIdempotencyKey } from '../idempotency-key';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   requireRole(principal, 'member');
   switch (routeKey(event)) {
     case 'POST /v1/backups': {
       const input = parseInput(createBackupSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
       return withIdempotencyKey(event, tenantId, input, async () => {
-        const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
+        const plan = await tenantPlan(deps.catalog, tenantId, deps.env.STRONGBOX_TENANT_PLAN);
         await requireManualAllowance(deps, { tenantId, plan });
         await requireManualRoom(deps, { tenantId, sourceId: input.sourceId, plan });
         await requireBackupSlot(deps, { tenantId, plan });

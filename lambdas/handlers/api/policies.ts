@@ -1,16 +1,16 @@
 import { getPolicy, listDispatches, listPolicies, policyNextRuns } from '../../app/policies/policy-queries';
 import { deleteTenantPolicy, putTenantPolicy } from '../../app/policies/put-policy';
 import { reconcileSchedules } from '../../app/policies/reconcile-schedules';
+import { tenantPlan } from '../../app/tenants/tenant-plans';
 import { ValidationError } from '../../domain/errors';
-import { PLANS } from '../../domain/plans';
 import { isPolicyId } from '../../domain/policy';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { nextRunsQuerySchema, putPolicySchema } from '../../shared/policy-schemas';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import { pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
+import { caller } from '../caller';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
 /** The id a PUT names: the tenant chooses it, so a malformed one is a 400 naming it (elsewhere a 404). */
@@ -28,12 +28,11 @@ function policyIdToPut(id: string | undefined): string {
  * Policies (when backups happen): PUT/GET/DELETE a policy, list them, its next runs and its dispatches; admins also
  * reconcile the tenant's Scheduler schedules with the catalog (drift repair). Members read; admins change.
  */
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   requireRole(principal, 'member');
-  const plan = PLANS[deps.env.STRONGBOX_TENANT_PLAN];
+  const plan = await tenantPlan(deps.catalog, tenantId, deps.env.STRONGBOX_TENANT_PLAN);
   switch (routeKey(event)) {
     case 'GET /v1/policies': {
       const page = await listPolicies(deps.catalog, tenantId, parseInput(pageQuerySchema, query(event), 'query'));

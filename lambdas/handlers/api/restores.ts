@@ -3,27 +3,29 @@ import { listRestores } from '../../app/restores/list-restores';
 import { requestRestore } from '../../app/restores/request-restore';
 import { getRestore } from '../../app/restores/restore-context';
 import { requireRestoreSlot } from '../../app/tenants/running-limits';
-import { PLANS } from '../../domain/plans';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
+import { tenantPlan } from '../../app/tenants/tenant-plans';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import { createRestoreSchema, decideRestoreSchema, pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { restoreView } from '../../shared/views';
+import { caller } from '../caller';
 import { withIdempotencyKey } from '../idempotency-key';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   requireRole(principal, 'member');
   switch (routeKey(event)) {
     case 'POST /v1/restores': {
       const input = parseInput(createRestoreSchema, parseJsonBody(event.body, event.isBase64Encoded), 'body');
       return withIdempotencyKey(event, tenantId, input, async () => {
-        await requireRestoreSlot(deps, { tenantId, plan: PLANS[deps.env.STRONGBOX_TENANT_PLAN] });
+        await requireRestoreSlot(deps, {
+          tenantId,
+          plan: await tenantPlan(deps.catalog, tenantId, deps.env.STRONGBOX_TENANT_PLAN),
+        });
         const restore = await requestRestore(deps, { tenantId, ...input, requestedBy: principal.subject });
         return json(202, restoreView(restore), { location: `/v1/restores/${restore.id}` });
       });

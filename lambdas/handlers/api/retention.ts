@@ -2,10 +2,8 @@ import { acknowledgeBrake } from '../../app/retention/acknowledge-brake';
 import { placeHold, releaseHold } from '../../app/retention/legal-hold';
 import { previewPolicyChange, previewRetention, simulateRetention } from '../../app/retention/preview';
 import { getPruneRun, listPruneRuns } from '../../app/retention/prune-runs';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { retentionBrake } from '../../shared/env';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import {
   acknowledgeSchema,
@@ -17,16 +15,17 @@ import {
 import { pageQuerySchema } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { backupView } from '../../shared/views';
+import { caller } from '../caller';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
 /**
  * Retention for tenants: preview (the plan of a source's policy, or the what-if of a new one), simulate (any policy over
  * any history), prune runs, the brake acknowledgement (admin), and legal holds on backups (admin). Nothing here deletes.
  */
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   requireRole(principal, 'member');
   const previewDeps = { catalog: deps.catalog, clock: deps.clock, brake: retentionBrake(deps.env) };
   const body = () => parseJsonBody(event.body, event.isBase64Encoded);

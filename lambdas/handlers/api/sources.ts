@@ -3,9 +3,7 @@ import { type RegisterSourceInput, registerSource } from '../../app/sources/regi
 import { getSource, listSources } from '../../app/sources/source-queries';
 import { updateSource } from '../../app/sources/update-source';
 import { type SnapshotSourceType, toSourceView } from '../../domain/source';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import {
   type CreateSourceInput,
@@ -14,6 +12,8 @@ import {
   updateSourceSchema,
 } from '../../shared/schemas';
 import { parseInput, parseJsonBody } from '../../shared/validation';
+import { caller } from '../caller';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
 /** Snapshot sources name their resource by its own field (volumeId…) and default to the deployment's region. */
@@ -41,10 +41,9 @@ function registration(tenantId: string, input: CreateSourceInput, defaultRegion:
   }
 }
 
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   switch (routeKey(event)) {
     case 'POST /v1/sources': {
       requireRole(principal, 'admin');

@@ -1,12 +1,12 @@
 import { deleteTenantWebhook, putTenantWebhook, requireWebhook, tenantWebhooks } from '../../app/webhooks/put-webhook';
 import { ValidationError } from '../../domain/errors';
 import { isWebhookId, webhookView } from '../../domain/webhook';
-import { principalFromEvent, requireTenant } from '../../shared/auth';
 import { json } from '../../shared/http';
-import { apiHandler } from '../../shared/middleware';
 import { pathId, query, requireRole, routeKey, unknownRoute } from '../../shared/requests';
 import { parseInput, parseJsonBody } from '../../shared/validation';
 import { deliveriesQuerySchema, putWebhookSchema } from '../../shared/webhook-schemas';
+import { caller } from '../caller';
+import { tenantApiHandler } from '../tenant-api-handler';
 import { runtime } from '../wiring';
 
 /** The id a PUT names: the tenant chooses it, so a malformed one is a 400 naming it (elsewhere a 404). */
@@ -25,10 +25,9 @@ function webhookIdToPut(id: string | undefined): string {
  * Webhooks (docs/webhooks.md): tenant admins PUT/GET/DELETE them and read the delivery log; the signing secret goes
  * to Secrets Manager and never comes back. Members may not read them: a webhook URL can carry a token of its own.
  */
-export const handler = apiHandler(async (event) => {
+export const handler = tenantApiHandler(async (event) => {
   const deps = runtime();
-  const principal = principalFromEvent(event);
-  const tenantId = requireTenant(principal);
+  const { principal, tenantId } = await caller(event);
   requireRole(principal, 'admin');
   const webhookDeps = { ...deps, allowHttp: deps.env.STRONGBOX_ALLOW_LOOPBACK_SOURCES };
   switch (routeKey(event)) {

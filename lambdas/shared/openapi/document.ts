@@ -56,8 +56,18 @@ function parameters(operation: Operation): Json[] {
       name: 'id',
       in: 'path',
       required: true,
-      description: `The ${operation.idKind ?? 'resource'} id.`,
+      description: operation.pathTenant ? 'The tenant id.' : `The ${operation.idKind ?? 'resource'} id.`,
       schema: { type: 'string' },
+    });
+  }
+  if (operation.role !== 'operator' && operation.operationId !== 'getOpenApi') {
+    out.push({
+      name: 'Strongbox-Tenant',
+      in: 'header',
+      required: false,
+      description:
+        "Operators only: the tenant to act on. A tenant's token acts on its own tenant; naming another is a 403.",
+      schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' },
     });
   }
   if (operation.idempotent) {
@@ -131,7 +141,8 @@ export function openApiDocument(): Json {
       version: '1',
       description:
         'Backups of databases and cloud resources, their retention, schedules, restores and webhooks. Every call ' +
-        'carries a bearer token; the tenant comes from the token only. Errors have one shape (Error); lists are ' +
+        'carries a bearer token; the tenant comes from the token only (operators name it with the Strongbox-Tenant ' +
+        "header). Every mutating call is recorded in the tenant's hash-chained audit trail. Errors have one shape (Error); lists are " +
         'paged by an opaque `cursor` with `limit` ≤ 100.',
     },
     servers: [{ url: '/' }],

@@ -14,10 +14,12 @@ export interface Operation {
   readonly operationId: string;
   readonly tag: string;
   readonly summary: string;
-  /** The least role allowed; operators may do everything (issue 6 grows their routes). */
+  /** The least role allowed; operators may do everything (on tenant routes, naming the tenant: Strongbox-Tenant). */
   readonly role: Role;
   /** The kind of `{id}` in the path; a malformed or another tenant's id is a 404 (a PUT's tenant-chosen id: a 400). */
   readonly idKind?: IdKind;
+  /** The `{id}` in the path is a tenant id (operators' routes). */
+  readonly pathTenant?: boolean;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   readonly example?: unknown;
