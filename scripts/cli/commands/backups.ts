@@ -8,7 +8,7 @@ import { FINAL, waitFor } from '../wait';
 type Row = Record<string, unknown>;
 type Page = { items: Row[]; nextCursor: string | null };
 
-const COLUMNS = ['id', 'sourceId', 'kind', 'trigger', 'status', 'createdAt', 'storedBytes'];
+const COLUMNS = ['id', 'sourceId', 'kind', 'trigger', 'status', 'createdAt', 'bytes'];
 
 /** Every page (--all) or one, newest first. */
 export async function listAll(context: Context, path: string, extra: string[] = []): Promise<Page> {
