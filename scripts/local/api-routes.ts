@@ -27,9 +27,16 @@ export interface GatewayResponse {
   readonly headers: Record<string, string>;
 }
 
+/** The stage's default method throttling (API Gateway's token bucket: `burstLimit` tokens, `rateLimit` per second). */
+export interface StageThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface ApiDefinition {
   readonly apiId: string;
   readonly stage: string;
+  readonly throttle?: StageThrottle;
   readonly routes: readonly ApiRoute[];
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponse>;
 }
@@ -98,6 +105,15 @@ export function readApi(resolver: TemplateResolver): ApiDefinition {
     });
   }
 
+  let throttle: StageThrottle | undefined;
+  for (const [, resource] of resolver.resourcesOfType('AWS::ApiGateway::Stage')) {
+    const props = resolver.resolve(resource.Properties ?? {}) as { MethodSettings?: Record<string, unknown>[] };
+    const all = (props.MethodSettings ?? []).find((m) => m.HttpMethod === '*' && m.ResourcePath === '/*');
+    if (all?.ThrottlingRateLimit !== undefined && all.ThrottlingBurstLimit !== undefined) {
+      throttle = { rateLimit: Number(all.ThrottlingRateLimit), burstLimit: Number(all.ThrottlingBurstLimit) };
+    }
+  }
+
   const gatewayResponses = new Map<string, GatewayResponse>();
   for (const [, resource] of resolver.resourcesOfType('AWS::ApiGateway::GatewayResponse')) {
     const props = resolver.resolve(resource.Properties ?? {}) as Record<string, unknown>;
@@ -120,5 +136,5 @@ export function readApi(resolver: TemplateResolver): ApiDefinition {
 
   const stages = resolver.resourcesOfType('AWS::ApiGateway::Stage');
   const stage = String(stages[0]?.[1].Properties?.StageName ?? 'prod');
-  return { apiId, stage, routes, gatewayResponses };
+  return { apiId, stage, routes, gatewayResponses, ...(throttle ? { throttle } : {}) };
 }

@@ -17,6 +17,7 @@ const DEFAULT_MESSAGES: Record<string, [number, string]> = {
   MISSING_AUTHENTICATION_TOKEN: [403, 'Missing Authentication Token'],
   AUTHORIZER_FAILURE: [500, 'Internal server error'],
   REQUEST_TOO_LARGE: [413, 'Request Too Long'],
+  THROTTLED: [429, 'Too Many Requests'],
   INTEGRATION_FAILURE: [502, 'Internal server error'],
 };
 
@@ -48,14 +49,35 @@ export function policyAllows(policy: PolicyResult, methodArn: string): boolean {
 export class LocalApi {
   private readonly cache = new Map<string, { result: PolicyResult; expires: number }>();
 
+  /** The stage's token bucket, as API Gateway keeps it (tokens, last refill). */
+  private bucket: { tokens: number; at: number } | undefined;
+
   constructor(
     private readonly api: ApiDefinition,
     private readonly functions: LocalFunctions,
     private readonly region: string,
-  ) {}
+  ) {
+    if (api.throttle) this.bucket = { tokens: api.throttle.burstLimit, at: Date.now() };
+  }
+
+  /** API Gateway's stage throttling: a request takes a token; none left is a 429 THROTTLED before anything runs. */
+  private throttled(): boolean {
+    const throttle = this.api.throttle;
+    if (!throttle || !this.bucket) return false;
+    const now = Date.now();
+    const refilled = this.bucket.tokens + ((now - this.bucket.at) / 1000) * throttle.rateLimit;
+    this.bucket = { tokens: Math.min(throttle.burstLimit, refilled), at: now };
+    if (this.bucket.tokens < 1) return true;
+    this.bucket.tokens -= 1;
+    return false;
+  }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    if (this.throttled()) {
+      request.resume();
+      return this.gatewayResponse(response, 'THROTTLED', requestId);
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
     const body = await this.readBody(request);
