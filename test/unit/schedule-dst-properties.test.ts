@@ -44,11 +44,14 @@ function bruteForce(spec: Spec, timeZone: string, after: number, windowMinutes: 
   const seen = new Set<string>();
   const found: string[] = [];
   const first = Math.floor(after / 60_000) * 60_000 + 60_000;
-  for (let t = first; t < first + windowMinutes * 60_000 && found.length < count; t += 60_000) {
+  // Wall times already lived before the window (a window that starts inside a fall-back overlap) do not fire again:
+  // the walk starts 3 hours early (more than any DST shift) and only collects from `first` on.
+  for (let t = first - 3 * 3_600_000; t < first + windowMinutes * 60_000 && found.length < count; t += 60_000) {
     const w = wall(t, timeZone);
     const key = `${w.year}-${w.month}-${w.day} ${w.hour}:${w.minute}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (t < first) continue;
     const matches =
       spec.minutes.includes(w.minute) &&
       spec.hours.includes(w.hour) &&
