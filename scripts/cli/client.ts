@@ -12,11 +12,17 @@ function exitFor(status: number): number {
   return EXIT.refused;
 }
 
-/** "409 conflict: message (field: why; …)": the API's code, message and every field it named. */
+/** "400 validation_failed: message", then each field the API named on its own line ("  path: why"). */
 function describe(status: number, body: ApiErrorBody | null): string {
   const error = body?.error;
-  const fields = (error?.fields ?? []).map((field) => `${field.path}: ${field.message}`).join('; ');
-  return `${status} ${error?.code ?? 'error'}: ${error?.message ?? 'no message'}${fields ? ` (${fields})` : ''}`;
+  const fields = (error?.fields ?? []).map((field) => `\n  ${field.path || '(body)'}: ${field.message}`).join('');
+  return `${status} ${error?.code ?? 'error'}: ${error?.message ?? 'no message'}${fields}`;
+}
+
+/** fetch's "fetch failed" with its cause (ECONNREFUSED, ENOTFOUND, a TLS error…). */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return [(error as Error).message, cause?.code ?? cause?.message].filter(Boolean).join(': ');
 }
 
 /** A thin JSON client of the tenant API; any non-2xx becomes a CliError with a meaningful exit code. */
@@ -47,7 +53,7 @@ export class ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new CliError(`cannot reach ${this.apiUrl}: ${(error as Error).message}`, EXIT.unavailable);
+      throw new CliError(`cannot reach ${this.apiUrl}: ${networkReason(error)}`, EXIT.unavailable);
     }
     const text = await response.text();
     let parsed: unknown = null;
@@ -56,7 +62,9 @@ export class ApiClient {
     } catch {
       parsed = null;
     }
-    if (!response.ok) throw new CliError(describe(response.status, parsed as ApiErrorBody), exitFor(response.status));
+    if (!response.ok) {
+      throw new CliError(describe(response.status, parsed as ApiErrorBody), exitFor(response.status), response.status);
+    }
     return parsed as T;
   }
 

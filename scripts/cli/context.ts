@@ -56,7 +56,8 @@ export function makeContext(io: Io, flags: Flags, args: readonly string[]): Cont
     flags,
     args,
     json,
-    progress: new Progress(io, !json && flags['no-progress'] !== true),
+    // Progress is on stderr, so --json (stdout) keeps it; only --no-progress turns it off.
+    progress: new Progress(io, flags['no-progress'] !== true),
     timeoutSeconds,
     client: () => {
       const profile = loadProfile(io, flags.profile ?? 'default', flags);

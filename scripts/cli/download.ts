@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { networkReason } from './client';
 import { CliError, EXIT } from './io';
 import type { Progress } from './progress';
 
@@ -25,7 +26,7 @@ export async function downloadTo(
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new CliError(`download failed: ${(error as Error).message}`, EXIT.unavailable);
+    throw new CliError(`download failed: ${networkReason(error)}`, EXIT.unavailable);
   }
   if (!response.ok || !response.body) {
     throw new CliError(`download failed: the storage answered ${response.status}`, EXIT.unavailable);
@@ -50,6 +51,10 @@ export async function downloadTo(
     );
   } catch (error) {
     rmSync(part, { force: true });
+    // A file-system error (a missing directory, a full disk) is local (1); anything else, the transfer broke (8).
+    if ((error as NodeJS.ErrnoException).syscall) {
+      throw new CliError(`cannot write ${file}: ${(error as Error).message}`, EXIT.unexpected);
+    }
     throw new CliError(`download failed: ${(error as Error).message}`, EXIT.unavailable);
   }
   progress.done();

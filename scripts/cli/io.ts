@@ -19,6 +19,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** The API's HTTP status, when the error is its answer. */
+    readonly status?: number,
   ) {
     super(message);
   }

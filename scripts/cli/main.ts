@@ -8,8 +8,8 @@ import { CliError, EXIT, type Io, note, print, usageError } from './io';
 
 export const HELP = `strongbox — the Strongbox backup service from the command line
 
-  strongbox login --local [principal]            local mode (.strongbox/local.json; principal: acme, acmeApprover, …)
-  strongbox login --api URL --token-stdin        a deployed API (the token on stdin; --token T also works)
+  strongbox login --local [principal] [--local-file F]  local mode (.strongbox/local.json; acme, acmeApprover, …)
+  strongbox login --api URL --token-stdin               a deployed API (the token on stdin; --token T also works)
   strongbox whoami | logout
   strongbox sources list | show ID | delete ID
   strongbox sources create --file body.json | --name N --type postgres|mysql --host H --port P
@@ -17,18 +17,22 @@ export const HELP = `strongbox — the Strongbox backup service from the command
   strongbox backups list [--source ID] [--limit N] [--all]
   strongbox backups create --source ID [--wait] [--idempotency-key K]
   strongbox backups show ID | download ID [--output FILE] | verify ID [--wait]
+  strongbox backups hold ID [--reason TEXT] | release ID        legal holds (admins)
   strongbox restores list | show ID
   strongbox restores create --backup ID (--database NAME [--replace] | --target-json JSON) [--tables a,b] [--wait]
-  strongbox restores approve ID [--wait] | reject ID [--comment TEXT]
+  strongbox restores approve ID [--reason TEXT] [--wait] | reject ID [--reason TEXT]
   strongbox policies list | show ID
-  strongbox retention preview --source ID
+  strongbox retention preview [--source ID]                    every source's plan without --source
   strongbox audit list [--limit N] [--all] | verify
 
 Global: --json (the API's JSON on stdout, nothing else), --profile NAME, --api URL, --token T, --tenant T (operators),
         --no-progress, --timeout SECONDS (for --wait; default 3600).
-Progress goes to stderr. Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 not logged in / 401 / 403, 4 not found,
-5 refused (400, 409, 429: the API's code and fields are printed), 6 the awaited backup/restore/verification failed
-or a download's checksum did not match, 7 timed out waiting, 8 API unreachable or 5xx.`;
+Progress and errors go to stderr. Exit codes:
+  0 ok                  1 unexpected error        2 usage (unknown command or flag, missing argument)
+  3 not logged in, 401 or 403                     4 not found (404)
+  5 refused (400, 409, 429: the API's code, message and fields are printed)
+  6 the awaited backup/restore/verification failed or was rejected, or a download's checksum did not match
+  7 timed out waiting   8 API or storage unreachable, or 5xx`;
 
 const OPTIONS = {
   json: { type: 'boolean' },

@@ -16,7 +16,7 @@ function size(bytes: number): string {
 
 /**
  * Progress on stderr (stdout stays for results and --json): a redrawn line on a terminal, or one plain line per change
- * when stderr is not a terminal (logs, CI). Disabled by --no-progress or --json.
+ * when stderr is not a terminal (logs, CI). Disabled by --no-progress.
  */
 export class Progress {
   private frame = 0;
@@ -32,25 +32,31 @@ export class Progress {
     return this.enabled && this.io.stderr.isTTY === true;
   }
 
-  private draw(line: string): void {
+  /** Redraws the line on a terminal; elsewhere prints it only when `key` (what and its status) changed. */
+  private draw(line: string, key = line): void {
     if (!this.enabled) return;
     if (this.live) {
       this.io.stderr.write(`\r\x1b[2K${line}`);
-    } else if (line.replace(/^\S+ /, '').replace(/\d+s/, '') !== this.last) {
-      this.last = line.replace(/^\S+ /, '').replace(/\d+s/, '');
+    } else if (key !== this.last) {
+      this.last = key;
       this.io.stderr.write(`${line}\n`);
     }
   }
 
-  /** A spinner with the status of what is awaited and the time waited. */
+  /** A spinner with the status of what is awaited and the time waited (a plain line per new status off a terminal). */
   status(what: string, status: string): void {
     this.frame = (this.frame + 1) % FRAMES.length;
     const seconds = Math.round((Date.now() - this.started) / 1000);
-    this.draw(`${FRAMES[this.frame]} ${what}: ${status} ${seconds}s`);
+    const text = `${what}: ${status}`;
+    this.draw(this.live ? `${FRAMES[this.frame]} ${text} ${seconds}s` : `${text} (${seconds}s)`, text);
   }
 
-  /** A bar for a transfer of known size (a spinner with the count when the size is unknown). */
+  /** A bar for a transfer of known size (a spinner with the count when unknown); off a terminal, one line at the end. */
   bytes(what: string, done: number, total?: number): void {
+    if (!this.live) {
+      if (total !== undefined && total > 0 && done >= total) this.draw(`${what}: ${size(done)} (100%)`);
+      return;
+    }
     if (total === undefined || total <= 0) {
       this.status(what, size(done));
       return;
@@ -58,9 +64,7 @@ export class Progress {
     const share = Math.min(1, done / total);
     const filled = Math.round(share * BAR_WIDTH);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
-    const line = `${what} [${bar}] ${Math.floor(share * 100)}% ${size(done)}/${size(total)}`;
-    if (this.live) this.draw(line);
-    else if (share === 1 || done === 0) this.draw(line);
+    this.draw(`${what} [${bar}] ${Math.floor(share * 100)}% ${size(done)}/${size(total)}`);
   }
 
   done(line?: string): void {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { arg, type Context, limitQuery, outcomeFailed, required } from '../context';
 import { downloadTo } from '../download';
 import { note, print, usageError } from '../io';
@@ -43,6 +43,14 @@ async function awaitBackup(context: Context, id: string): Promise<Row> {
   return backup;
 }
 
+/** The verification's state as the progress line shows it: checking until a new result, then its outcome. */
+function verificationLabel(previous: string) {
+  return (record: Row): string => {
+    if (JSON.stringify(record.verification ?? null) === previous) return 'checking';
+    return (record.verification as { ok?: boolean } | null)?.ok ? 'verified' : 'does not verify';
+  };
+}
+
 export async function backups(context: Context, action: string): Promise<void> {
   const { flags, io, json } = context;
   switch (action) {
@@ -73,7 +81,8 @@ export async function backups(context: Context, action: string): Promise<void> {
       const link = await context
         .client()
         .get<{ url: string; fileName: string; sha256: string; bytes: number }>(`/v1/backups/${id}/download`);
-      const file = resolve(io.cwd, flags.output ?? link.fileName);
+      // The API's file name, never a path of its choosing: only --output may point elsewhere.
+      const file = resolve(io.cwd, flags.output ?? basename(link.fileName || `${id}.dump`));
       const result = await downloadTo(link.url, file, { sha256: link.sha256, bytes: link.bytes }, context.progress);
       if (json) print(io, JSON.stringify({ backupId: id, ...result }));
       else print(io, `${result.file}  ${result.bytes} bytes  sha256 ${result.sha256} (matches the backup)`);
@@ -94,14 +103,28 @@ export async function backups(context: Context, action: string): Promise<void> {
         `verifying ${id}`,
         context.progress,
         (record) => JSON.stringify(record.verification ?? null) !== previous,
-        { timeoutSeconds: context.timeoutSeconds },
+        { timeoutSeconds: context.timeoutSeconds, label: verificationLabel(previous) },
       );
       printObject(io, json, checked);
       const verification = checked.verification as { ok?: boolean; detail?: string } | null;
       if (!verification?.ok) throw outcomeFailed(`backup ${id} failed verification: ${verification?.detail ?? ''}`);
       return;
     }
+    case 'hold': {
+      // A legal hold: retention never deletes the backup while it holds (admins; the reason goes to the audit trail).
+      const id = arg(context, 0, 'backup id');
+      const body = flags.reason ? { reason: flags.reason } : {};
+      printObject(io, json, await context.client().post<Row>(`/v1/backups/${id}/hold`, body));
+      return;
+    }
+    case 'release':
+      printObject(
+        io,
+        json,
+        await context.client().call<Row>('DELETE', `/v1/backups/${arg(context, 0, 'backup id')}/hold`),
+      );
+      return;
     default:
-      throw usageError(`unknown command: backups ${action} (list, create, show, download, verify)`);
+      throw usageError(`unknown command: backups ${action} (list, create, show, download, verify, hold, release)`);
   }
 }

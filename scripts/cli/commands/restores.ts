@@ -72,9 +72,9 @@ export async function restores(context: Context, action: string): Promise<void> 
     case 'approve':
     case 'reject': {
       const id = arg(context, 0, 'restore id');
-      const decided = await context
-        .client()
-        .post<Row>(`/v1/restores/${id}/${action}`, flags.comment ? { comment: flags.comment } : {});
+      // --reason (or --comment): the decision's note, kept on the restore's approval and in the audit trail.
+      const comment = flags.reason ?? flags.comment;
+      const decided = await context.client().post<Row>(`/v1/restores/${id}/${action}`, comment ? { comment } : {});
       if (flags.wait && action === 'approve') await settle(context, decided);
       else printObject(io, json, decided);
       return;
