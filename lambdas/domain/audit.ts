@@ -1,3 +1,5 @@
+import type { StrongboxEvent } from './events';
+
 /**
  * The audit trail (docs/audit.md): every mutating API call and every workflow outcome of a tenant, one entry each, in
  * a hash chain per tenant. Entry n carries the hash of entry n-1 (`prevHash`; the first one a string of zeros) and its
@@ -82,12 +84,11 @@ export interface ChainCheck {
  * `prevHash` is taken on trust unless it is entry 1 (whose must be the genesis hash).
  */
 export function verifyChain(entries: readonly AuditEntry[], digest: Digest): ChainCheck {
-  let previous: AuditEntry | undefined;
-  for (const entry of entries) {
-    const { hash, ...unhashed } = entry;
+  for (const [index, entry] of entries.entries()) {
+    const previous = entries[index - 1];
     const broken = (reason: string): ChainCheck => ({
       ok: false,
-      checked: entries.indexOf(entry),
+      checked: index,
       brokenAt: { seq: entry.seq, reason },
     });
     if (entry.id !== auditId(entry.seq)) return broken('id does not match its position');
@@ -98,8 +99,32 @@ export function verifyChain(entries: readonly AuditEntry[], digest: Digest): Cha
       if (entry.seq !== previous.seq + 1) return broken(`expected entry ${previous.seq + 1}`);
       if (entry.prevHash !== previous.hash) return broken('prevHash is not the previous entry’s hash');
     }
+    const { hash, ...unhashed } = entry;
     if (digest(canonicalText(unhashed)) !== hash) return broken('hash does not match the entry');
-    previous = entry;
   }
   return { ok: true, checked: entries.length };
+}
+
+/** A workflow outcome (the event a step publishes) as the service's own audit entry. */
+export function outcomeAuditFacts(event: StrongboxEvent): AuditFacts {
+  const detail = event.detail as { backupId?: unknown; restoreId?: unknown; sourceId?: unknown; error?: unknown };
+  const target =
+    typeof detail.restoreId === 'string'
+      ? { kind: 'restore', id: detail.restoreId }
+      : typeof detail.backupId === 'string'
+        ? { kind: 'backup', id: detail.backupId }
+        : typeof detail.sourceId === 'string'
+          ? { kind: 'source', id: detail.sourceId }
+          : undefined;
+  const code = (detail.error as { code?: unknown } | undefined)?.code;
+  return {
+    tenantId: event.tenantId,
+    at: event.time,
+    actor: { subject: 'strongbox', roles: [] },
+    action: event.type,
+    ...(target ? { target } : {}),
+    result: /Failed$|Missed$/.test(event.type) ? 'failed' : 'succeeded',
+    ...(typeof code === 'string' ? { code } : {}),
+    requestId: target?.id ?? event.type,
+  };
 }

@@ -3,11 +3,11 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { recordAudit } from '../app/audit/record-audit';
 import type { AuditFacts, AuditResult } from '../domain/audit';
-import type { StrongboxEvent } from '../domain/events';
 import { isTenantId } from '../domain/ids';
-import { actingTenant, type Principal, principalFromEvent } from '../shared/auth';
+import { type Principal, principalFromEvent } from '../shared/auth';
 import { OPERATIONS } from '../shared/openapi/operations';
 import { logger, METRIC, metrics } from '../shared/powertools';
+import { caller, isKnownTenant } from './caller';
 import { runtime } from './wiring';
 
 /**
@@ -51,22 +51,22 @@ function parsed(body: string | undefined): Record<string, unknown> | undefined {
 
 /**
  * The tenant whose trail records the call: an operator's call on a tenant route the path's tenant, else the acting
- * tenant (a tenant's own; none: not recorded). A tenant never writes into another tenant's trail.
+ * tenant as the handler resolved it (none: not recorded). A tenant never writes into another tenant's trail, and an
+ * operator's call on a tenant that does not exist (404) starts no trail in its name.
  */
-function tenantOf(event: APIGatewayProxyEvent, principal: Principal): string | undefined {
+async function tenantOf(event: APIGatewayProxyEvent, principal: Principal): Promise<string | undefined> {
   if (event.resource.startsWith('/v1/tenants/') && principal.roles.includes('operator')) {
     const id = event.pathParameters?.id ?? '';
-    return isTenantId(id) ? id : undefined;
+    return isTenantId(id) && (await isKnownTenant(principal, id)) ? id : undefined;
   }
-  try {
-    return actingTenant(event, principal);
-  } catch {
-    return undefined;
-  }
+  return caller(event).then(
+    (known) => known.tenantId,
+    () => undefined,
+  );
 }
 
 /** What one API call was: who, on which tenant, which operation on which record, and how it was answered. */
-export async function apiCallFacts(
+async function apiCallFacts(
   event: APIGatewayProxyEvent,
   response: APIGatewayProxyResult,
   at: string,
@@ -77,11 +77,8 @@ export async function apiCallFacts(
   } catch {
     return undefined; // unauthenticated: API Gateway's access log has it, no tenant's trail does
   }
-  const tenantId = tenantOf(event, principal);
+  const tenantId = await tenantOf(event, principal);
   if (tenantId === undefined) return undefined;
-  // An operator's call on a tenant that does not exist (404) starts no trail in its name.
-  if (tenantId !== principal.tenantId && (await runtime().catalog.tenants.get(tenantId)) === undefined)
-    return undefined;
   const operation = OPERATIONS.find((op) => op.method === event.httpMethod && op.path === event.resource);
   const body = parsed(response.body);
   const collection = event.resource.split('/')[2] ?? '';
@@ -116,28 +113,4 @@ export function auditTrail(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProx
     }
   };
   return { after: record, onError: record };
-}
-
-/** A workflow outcome (the event it publishes) as an audit entry, by the service itself. */
-export function outcomeFacts(event: StrongboxEvent): AuditFacts {
-  const detail = event.detail as { backupId?: unknown; restoreId?: unknown; sourceId?: unknown; error?: unknown };
-  const target =
-    typeof detail.restoreId === 'string'
-      ? { kind: 'restore', id: detail.restoreId }
-      : typeof detail.backupId === 'string'
-        ? { kind: 'backup', id: detail.backupId }
-        : typeof detail.sourceId === 'string'
-          ? { kind: 'source', id: detail.sourceId }
-          : undefined;
-  const code = (detail.error as { code?: unknown } | undefined)?.code;
-  return {
-    tenantId: event.tenantId,
-    at: event.time,
-    actor: { subject: 'strongbox', roles: [] },
-    action: event.type,
-    ...(target ? { target } : {}),
-    result: /Failed$|Missed$/.test(event.type) ? 'failed' : 'succeeded',
-    ...(typeof code === 'string' ? { code } : {}),
-    requestId: target?.id ?? event.type,
-  };
 }

@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { outcomeAuditFacts } from '../domain/audit';
 import type { StrongboxEvent } from '../domain/events';
 import { logger, METRIC, metrics } from '../shared/powertools';
-import { audit, outcomeFacts } from './audit-trail';
+import { audit } from './audit-trail';
 import { runtime } from './wiring';
 
 /**
@@ -13,7 +14,7 @@ export async function publishEvents(events: readonly (StrongboxEvent | undefined
   const defined = events.filter((event): event is StrongboxEvent => event !== undefined);
   if (defined.length === 0) return;
   // Every outcome goes to its tenant's audit trail as well (handlers/audit-trail.ts), whether or not the bus took it.
-  for (const event of defined) await audit(outcomeFacts(event));
+  for (const event of defined) await audit(outcomeAuditFacts(event));
   try {
     await runtime().events.publish(defined);
   } catch (error) {

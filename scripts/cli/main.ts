@@ -6,7 +6,7 @@ import { login, logout, whoami } from './commands/session';
 import { type Context, type Flags, makeContext } from './context';
 import { CliError, EXIT, type Io, note, print, usageError } from './io';
 
-export const HELP = `strongbox — the Strongbox backup service from the command line
+const HELP = `strongbox — the Strongbox backup service from the command line
 
   strongbox login --local [principal] [--local-file F]  local mode (.strongbox/local.json; acme, acmeApprover, …)
   strongbox login --api URL --token-stdin               a deployed API (the token on stdin; --token T also works)

@@ -105,10 +105,7 @@ export class CatalogTable {
     const pk = tenantPk(tenantId);
     // A malformed id cannot have been stored; not asking also keeps absurd ids out of DynamoDB key limits.
     if (!isListedId(kind, id)) return undefined;
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk: `${skPrefix(kind)}${id}` }, ConsistentRead: true }),
-    );
-    return out.Item === undefined ? undefined : fromItem<T>(out.Item);
+    return this.getByKey<T>(pk, `${skPrefix(kind)}${id}`);
   }
 
   /** One item by its whole key (the tenant registry's entries, whose partition is not a tenant's). */

@@ -1,6 +1,7 @@
 import type { Restore } from '../../domain/restore';
 import type { Catalog } from '../../ports/catalog';
 import type { Clock } from '../../ports/runtime';
+import { pagesWhile } from '../all-pages';
 import { forEachTenant } from '../tenants/for-each-tenant';
 
 /** The restore machine waits at most 7 days for a decision (infra APPROVAL_TIMEOUT); a day more covers clock skew. */
@@ -17,15 +18,11 @@ export async function pendingApprovals(deps: {
   const since = deps.clock.now().getTime() - APPROVAL_LOOKBACK_MS;
   const pending: Restore[] = [];
   const walk = await forEachTenant(deps.catalog, async (tenantId) => {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.catalog.restores.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-      for (const restore of page.items) {
-        if (Date.parse(restore.createdAt) < since) return;
-        if (restore.status === 'pending_approval') pending.push(restore);
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
+    const recent = await pagesWhile(
+      (page) => deps.catalog.restores.list(tenantId, page),
+      (restore) => Date.parse(restore.createdAt) >= since,
+    );
+    pending.push(...recent.filter((restore) => restore.status === 'pending_approval'));
   });
   if (walk.failed.length > 0) throw walk.failed[0]?.error;
   return pending.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_ID_PATTERN } from '../../domain/ids';
 import { OPERATIONS, type Operation } from './operations';
 
 /**
@@ -67,7 +68,7 @@ function parameters(operation: Operation): Json[] {
       required: false,
       description:
         "Operators only: the tenant to act on. A tenant's token acts on its own tenant; naming another is a 403.",
-      schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' },
+      schema: { type: 'string', pattern: TENANT_ID_PATTERN.source },
     });
   }
   if (operation.idempotent) {
